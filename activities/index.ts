@@ -1,0 +1,127 @@
+// The activities the identity workflows call. Each is idempotent, so a retry never duplicates.
+import type { AccountRef, AppState } from '../domain/app-state';
+import type { DeprovisionMode, JmlConfig } from '../domain/config';
+import type { Employee } from '../domain/hr-event';
+import { planAccess, type AccessPlan } from '../domain/policy';
+import type { Connector } from '../connectors/connector';
+import { mapped } from './failures';
+
+export interface ApplicationSummary {
+  id: string;
+  deprovision: DeprovisionMode;
+}
+
+export interface PlanResult {
+  plan: AccessPlan;
+  applications: ApplicationSummary[];
+}
+
+export interface ProvisionInput {
+  appId: string;
+  employee: Employee;
+  entitlements: string[];
+}
+
+export interface ProvisionResult {
+  created: boolean;
+  granted: string[];
+}
+
+export interface DeprovisionInput {
+  appId: string;
+  account: AccountRef;
+}
+
+export interface DeprovisionResult {
+  /** Entitlements the account held and that were revoked. */
+  revoked: string[];
+  disabled: boolean;
+  deleted: boolean;
+  sessionsEnded: number;
+}
+
+export interface ActivityDeps {
+  config: JmlConfig;
+  policyVersion: string;
+  connectors: Map<string, Connector>;
+}
+
+export function createActivities({ config, policyVersion, connectors }: ActivityDeps) {
+  const connectorFor = (appId: string): Connector => {
+    const connector = connectors.get(appId);
+    if (!connector) throw new Error(`application "${appId}" is not configured`);
+    return connector;
+  };
+  const modeOf = (appId: string): DeprovisionMode =>
+    config.applications.find((a) => a.id === appId)?.deprovision ?? 'disable';
+  const accountOf = (employee: Employee): AccountRef => ({
+    employeeId: employee.id,
+    userName: employee.userName,
+  });
+
+  return {
+    /** Evaluates the role rules for one person; the result (with the policy version) is the plan of record. */
+    planAccess(employee: Employee): Promise<PlanResult> {
+      const appIds = config.applications.map((a) => a.id);
+      return Promise.resolve({
+        plan: planAccess(employee, config.roles, appIds, policyVersion),
+        applications: config.applications.map((a) => ({ id: a.id, deprovision: a.deprovision })),
+      });
+    },
+
+    /** Creates (or adopts) the account and grants each entitlement. */
+    provisionInApp({ appId, employee, entitlements }: ProvisionInput): Promise<ProvisionResult> {
+      const connector = connectorFor(appId);
+      return mapped(async () => {
+        const account = accountOf(employee);
+        const { created } = await connector.ensureAccount({
+          ...account,
+          email: employee.email,
+          givenName: employee.givenName,
+          familyName: employee.familyName,
+        });
+        for (const entitlement of entitlements) await connector.grant(account, entitlement);
+        return { created, granted: entitlements };
+      });
+    },
+
+    /** Revokes some entitlements and leaves the account otherwise as it is (movers, cancelled joiners). */
+    revokeInApp({
+      appId,
+      account,
+      entitlements,
+    }: DeprovisionInput & { entitlements: string[] }): Promise<void> {
+      const connector = connectorFor(appId);
+      return mapped(async () => {
+        for (const entitlement of entitlements) await connector.revoke(account, entitlement);
+      });
+    },
+
+    /**
+     * Removes all access the application shows, not only what jml granted: disables the account,
+     * ends sessions, revokes every entitlement, then deletes it where the application is set to.
+     */
+    deprovisionInApp({ appId, account }: DeprovisionInput): Promise<DeprovisionResult> {
+      const connector = connectorFor(appId);
+      return mapped(async () => {
+        const before = await connector.readState(account);
+        if (!before.exists) return { revoked: [], disabled: false, deleted: false, sessionsEnded: 0 };
+        // Disable first: it cuts sign-in at once, before the slower per-entitlement work.
+        await connector.disable(account);
+        const sessionsEnded = await connector.terminateSessions(account);
+        for (const entitlement of before.entitlements) await connector.revoke(account, entitlement);
+        const deleted = modeOf(appId) === 'delete';
+        if (deleted) await connector.delete(account);
+        return { revoked: before.entitlements, disabled: true, deleted, sessionsEnded };
+      });
+    },
+
+    /** Reads the person's account back from the application: the only evidence of verification. */
+    readAppState({ appId, account }: DeprovisionInput): Promise<AppState> {
+      const connector = connectorFor(appId);
+      return mapped(() => connector.readState(account));
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,33 @@
+// Development secrets: when the webhook secret, API token or sample-app token is not set, `npm start`
+// generates them once into .data/dev-secrets.json (mode 0600) and the CLI reads them from there.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+export const DEV_SECRET_NAMES = ['JML_HR_WEBHOOK_SECRET', 'JML_API_TOKEN', 'SAMPLE_SCIM_TOKEN'] as const;
+export const DEV_SECRETS_FILE = join(resolve(__dirname, '..'), '.data', 'dev-secrets.json');
+
+function readFile(): Record<string, string> {
+  return existsSync(DEV_SECRETS_FILE)
+    ? (JSON.parse(readFileSync(DEV_SECRETS_FILE, 'utf8')) as Record<string, string>)
+    : {};
+}
+
+/** Fills unset secrets from the file; with `create`, generates and saves the ones it lacks. */
+export function applyDevSecrets(env: NodeJS.ProcessEnv, create: boolean): string[] {
+  const stored = readFile();
+  const filled: string[] = [];
+  for (const name of DEV_SECRET_NAMES) {
+    if (env[name]) continue;
+    if (!stored[name] && create) stored[name] = randomBytes(24).toString('base64url');
+    if (stored[name]) {
+      env[name] = stored[name];
+      filled.push(name);
+    }
+  }
+  if (create && filled.length) {
+    mkdirSync(dirname(DEV_SECRETS_FILE), { recursive: true });
+    writeFileSync(DEV_SECRETS_FILE, JSON.stringify(stored, null, 2), { mode: 0o600 });
+  }
+  return filled;
+}

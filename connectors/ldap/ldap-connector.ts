@@ -1,0 +1,369 @@
+// LDAP connector for OpenLDAP: users are inetOrgPerson entries `uid=<userName>,<usersDn>`, entitlements
+// are groupOfNames entries `cn=<entitlement>,<groupsDn>` whose `member` values are user DNs, and a
+// disabled account carries the ppolicy lock `pwdAccountLockedTime`.
+import { AndFilter, Attribute, Change, Client, EqualityFilter, ResultCodeError } from 'ldapts';
+import type { Entry, Filter } from 'ldapts';
+import type { AccountRef, AppState } from '../../domain/app-state';
+import type { LdapApplicationConfig } from '../../domain/config';
+import type { AccountProfile, Connector } from '../connector';
+import { isTransientNetworkError, PermanentConnectorError, TransientConnectorError } from '../errors';
+
+/**
+ * What an emptied group keeps as its only member. groupOfNames makes `member` mandatory, so removing
+ * the last real member must put something in its place. The empty DN (the root DSE) is used rather
+ * than the group's own DN or the bind DN: it names no account, so it grants nothing to anyone, it
+ * cannot create a membership loop for tools that expand nested groups, and no user DN ever equals it,
+ * so readState (which matches members against the user's DN) can never report it. grant removes it
+ * again once the group has a real member.
+ */
+export const GROUP_PLACEHOLDER_MEMBER = '';
+
+/** ppolicy's value for "locked until an administrator unlocks it". */
+const PERMANENT_LOCK = '000001010000Z';
+const LOCK_ATTRIBUTE = 'pwdAccountLockedTime';
+
+const RESULT = {
+  timeLimitExceeded: 3,
+  noSuchAttribute: 16,
+  typeOrValueExists: 20,
+  noSuchObject: 32,
+  busy: 51,
+  unavailable: 52,
+  objectClassViolation: 65,
+  entryAlreadyExists: 68,
+} as const;
+
+/** Result codes a retry can get past: the server is overloaded, shutting down or out of time. */
+const TRANSIENT_RESULT_CODES = new Set<number>([RESULT.timeLimitExceeded, RESULT.busy, RESULT.unavailable]);
+
+/** ldapts reports socket-level failures as plain Errors without a code; these are their messages. */
+const TRANSIENT_CLIENT_MESSAGE =
+  /timed out|Connection timeout|Connection closed|Socket error|Socket connection not established/i;
+
+/** Escapes one attribute value for use in a DN (RFC 4514, section 2.4). */
+export function escapeDnValue(value: string): string {
+  let escaped = value.replace(/[\\"+,;<>=]/g, '\\$&').replace(/\0/g, '\\00');
+  if (value.startsWith(' ') || value.startsWith('#')) escaped = `\\${escaped}`;
+  // A lone space was already escaped as a leading one; spaces are never escaped by the replace above.
+  if (value.length > 1 && value.endsWith(' ')) escaped = `${escaped.slice(0, -1)}\\ `;
+  return escaped;
+}
+
+function resultCode(error: unknown): number | undefined {
+  return error instanceof ResultCodeError ? error.code : undefined;
+}
+
+function hasCode(error: unknown, ...codes: number[]): boolean {
+  const code = resultCode(error);
+  return code !== undefined && codes.includes(code);
+}
+
+function isTransient(error: unknown): boolean {
+  const code = resultCode(error);
+  if (code !== undefined) return TRANSIENT_RESULT_CODES.has(code);
+  if (isTransientNetworkError(error)) return true;
+  return error instanceof Error && TRANSIENT_CLIENT_MESSAGE.test(error.message);
+}
+
+function values(entry: Entry, attribute: string): string[] {
+  const key = Object.keys(entry).find((k) => k.toLowerCase() === attribute.toLowerCase());
+  const value = key === undefined ? undefined : entry[key];
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v));
+}
+
+function sameDn(a: string, b: string): boolean {
+  return a.replace(/\s*,\s*/g, ',').toLowerCase() === b.replace(/\s*,\s*/g, ',').toLowerCase();
+}
+
+export class LdapConnector implements Connector {
+  readonly appId: string;
+  private session: Promise<Client> | undefined;
+
+  constructor(private readonly config: LdapApplicationConfig) {
+    this.appId = config.id;
+  }
+
+  async ensureAccount(profile: AccountProfile): Promise<{ created: boolean }> {
+    return this.run(`ensure account "${profile.userName}"`, async (client) => {
+      const dn = this.userDn(profile.userName);
+      try {
+        await client.add(dn, this.userAttributes(profile));
+        return { created: true };
+      } catch (error) {
+        if (!hasCode(error, RESULT.entryAlreadyExists)) throw error;
+      }
+      await this.adopt(client, dn, profile);
+      return { created: false };
+    });
+  }
+
+  async grant(ref: AccountRef, entitlement: string): Promise<void> {
+    await this.run(`grant "${entitlement}" to "${ref.userName}"`, async (client) => {
+      const group = this.groupDn(entitlement);
+      try {
+        await client.modify(group, memberChange('add', this.userDn(ref.userName)));
+      } catch (error) {
+        if (hasCode(error, RESULT.noSuchObject)) {
+          throw new PermanentConnectorError(`group "${entitlement}" does not exist (${group})`, {
+            cause: error,
+          });
+        }
+        if (!hasCode(error, RESULT.typeOrValueExists)) throw error;
+      }
+      await this.removePlaceholder(client, group);
+    });
+  }
+
+  async revoke(ref: AccountRef, entitlement: string): Promise<void> {
+    await this.run(`revoke "${entitlement}" from "${ref.userName}"`, (client) =>
+      this.removeMember(client, this.groupDn(entitlement), this.userDn(ref.userName)),
+    );
+  }
+
+  async disable(ref: AccountRef): Promise<void> {
+    await this.run(`disable "${ref.userName}"`, async (client) => {
+      const lock = new Change({
+        operation: 'replace',
+        modification: new Attribute({ type: LOCK_ATTRIBUTE, values: [PERMANENT_LOCK] }),
+      });
+      try {
+        await client.modify(this.userDn(ref.userName), lock);
+      } catch (error) {
+        if (!hasCode(error, RESULT.noSuchObject)) throw error;
+      }
+    });
+  }
+
+  async delete(ref: AccountRef): Promise<void> {
+    await this.run(`delete "${ref.userName}"`, async (client) => {
+      const dn = this.userDn(ref.userName);
+      // Memberships go first and are cleaned on every attempt, so a retry after the entry is already
+      // gone still leaves no group pointing at a dangling DN.
+      for (const group of await this.groupsOf(client, dn)) {
+        await this.removeMember(client, group.dn, dn);
+      }
+      try {
+        await client.del(dn);
+      } catch (error) {
+        if (!hasCode(error, RESULT.noSuchObject)) throw error;
+      }
+    });
+  }
+
+  terminateSessions(_ref: AccountRef): Promise<number> {
+    // LDAP binds are per-connection authentications, not sessions an administrator can end.
+    return Promise.resolve(0);
+  }
+
+  async readState(ref: AccountRef): Promise<AppState> {
+    return this.run(`read "${ref.userName}"`, async (client) => {
+      const dn = this.userDn(ref.userName);
+      const user = await this.findEntry(client, dn, [LOCK_ATTRIBUTE]);
+      const groups = await this.groupsOf(client, dn);
+      const entitlements = groups.map((g) => this.entitlementName(g)).sort();
+      return {
+        exists: user !== undefined,
+        active: user !== undefined && values(user, LOCK_ATTRIBUTE).length === 0,
+        entitlements,
+        openSessions: null,
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    if (!session) return;
+    const client = await session.catch(() => undefined);
+    await client?.unbind().catch(() => undefined);
+  }
+
+  private userDn(userName: string): string {
+    return `uid=${escapeDnValue(userName)},${this.config.usersDn}`;
+  }
+
+  private groupDn(entitlement: string): string {
+    return `cn=${escapeDnValue(entitlement)},${this.config.groupsDn}`;
+  }
+
+  private userAttributes(profile: AccountProfile): Record<string, string[]> {
+    return {
+      objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'],
+      uid: [profile.userName],
+      cn: [`${profile.givenName} ${profile.familyName}`.trim()],
+      sn: [profile.familyName],
+      givenName: [profile.givenName],
+      mail: [profile.email],
+      employeeNumber: [profile.employeeId],
+    };
+  }
+
+  /** Takes over an existing entry only when it provably belongs to the same person, then unlocks it. */
+  private async adopt(client: Client, dn: string, profile: AccountProfile): Promise<void> {
+    const existing = await this.findEntry(client, dn, ['employeeNumber', LOCK_ATTRIBUTE]);
+    if (!existing) throw new TransientConnectorError(`${dn} was removed while it was being adopted`);
+    const owners = values(existing, 'employeeNumber');
+    if (!owners.includes(profile.employeeId)) {
+      const owner = owners.length ? `employeeNumber ${owners.join(', ')}` : 'no employeeNumber';
+      throw new PermanentConnectorError(
+        `${dn} already exists with ${owner}, not ${profile.employeeId}: refusing to adopt another person's account`,
+      );
+    }
+    if (values(existing, LOCK_ATTRIBUTE).length) await this.unlock(client, dn);
+  }
+
+  private async unlock(client: Client, dn: string): Promise<void> {
+    try {
+      await client.modify(
+        dn,
+        new Change({ operation: 'delete', modification: new Attribute({ type: LOCK_ATTRIBUTE }) }),
+      );
+    } catch (error) {
+      if (!hasCode(error, RESULT.noSuchAttribute)) throw error;
+    }
+  }
+
+  /** Removes one member; absence is success, and the last member is swapped for the placeholder. */
+  private async removeMember(client: Client, group: string, member: string): Promise<void> {
+    try {
+      await client.modify(group, memberChange('delete', member));
+    } catch (error) {
+      if (hasCode(error, RESULT.noSuchAttribute, RESULT.noSuchObject)) return;
+      if (!hasCode(error, RESULT.objectClassViolation)) throw error;
+      await this.replaceLastMember(client, group, member);
+    }
+  }
+
+  /** One modify request, so the group is never without a member, even for a moment. */
+  private async replaceLastMember(client: Client, group: string, member: string): Promise<void> {
+    try {
+      await client.modify(group, [
+        memberChange('delete', member),
+        memberChange('add', GROUP_PLACEHOLDER_MEMBER),
+      ]);
+    } catch (error) {
+      // Someone else removed the member, or the placeholder is already there alongside it.
+      if (hasCode(error, RESULT.noSuchAttribute, RESULT.noSuchObject)) return;
+      if (!hasCode(error, RESULT.typeOrValueExists)) throw error;
+      await this.deleteMemberIfPresent(client, group, member);
+    }
+  }
+
+  private async deleteMemberIfPresent(client: Client, group: string, member: string): Promise<void> {
+    try {
+      await client.modify(group, memberChange('delete', member));
+    } catch (error) {
+      if (!hasCode(error, RESULT.noSuchAttribute, RESULT.noSuchObject)) throw error;
+    }
+  }
+
+  private async removePlaceholder(client: Client, group: string): Promise<void> {
+    try {
+      await client.modify(group, memberChange('delete', GROUP_PLACEHOLDER_MEMBER));
+    } catch (error) {
+      // Absent already, or it is the only member left because the new member was revoked meanwhile.
+      if (!hasCode(error, RESULT.noSuchAttribute, RESULT.objectClassViolation)) throw error;
+    }
+  }
+
+  private async findEntry(client: Client, dn: string, attributes: string[]): Promise<Entry | undefined> {
+    try {
+      const { searchEntries } = await client.search(dn, { scope: 'base', attributes });
+      return searchEntries[0];
+    } catch (error) {
+      if (hasCode(error, RESULT.noSuchObject)) return undefined;
+      throw error;
+    }
+  }
+
+  private async groupsOf(client: Client, memberDn: string): Promise<Entry[]> {
+    const filter: Filter = new AndFilter({
+      filters: [
+        new EqualityFilter({ attribute: 'objectClass', value: 'groupOfNames' }),
+        new EqualityFilter({ attribute: 'member', value: memberDn }),
+      ],
+    });
+    try {
+      const { searchEntries } = await client.search(this.config.groupsDn, {
+        scope: 'sub',
+        filter,
+        attributes: ['cn'],
+      });
+      return searchEntries;
+    } catch (error) {
+      if (hasCode(error, RESULT.noSuchObject)) return [];
+      throw error;
+    }
+  }
+
+  /** The cn the group is named by, even when the entry carries several cn values. */
+  private entitlementName(group: Entry): string {
+    const names = values(group, 'cn');
+    return names.find((name) => sameDn(this.groupDn(name), group.dn)) ?? names[0] ?? group.dn;
+  }
+
+  /** Runs one operation on the shared bound client and translates failures into connector errors. */
+  private async run<T>(what: string, work: (client: Client) => Promise<T>): Promise<T> {
+    try {
+      return await work(await this.client());
+    } catch (error) {
+      throw this.translate(what, error);
+    }
+  }
+
+  /**
+   * The one bound client, connected on first use. Concurrent callers share the same pending bind
+   * (LDAP multiplexes their requests over one connection by message id); a dropped connection is
+   * replaced by a freshly bound one on the next call.
+   */
+  private client(): Promise<Client> {
+    const current = this.session;
+    if (current) {
+      return current.then((client) => (client.isConnected ? client : this.reconnect(current)));
+    }
+    return this.connect();
+  }
+
+  private reconnect(stale: Promise<Client>): Promise<Client> {
+    return this.session === stale ? this.connect() : this.client();
+  }
+
+  private connect(): Promise<Client> {
+    const session = this.bind();
+    this.session = session;
+    session.catch(() => {
+      if (this.session === session) this.session = undefined;
+    });
+    return session;
+  }
+
+  private async bind(): Promise<Client> {
+    const client = new Client({
+      url: this.config.url,
+      timeout: this.config.requestTimeout,
+      connectTimeout: this.config.requestTimeout,
+      // Replays the bind if ldapts itself reconnects mid-call, so no request runs anonymously.
+      autoRebind: true,
+    });
+    try {
+      await client.bind(this.config.bindDn, this.config.bindPassword);
+      return client;
+    } catch (error) {
+      await client.unbind().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private translate(what: string, error: unknown): Error {
+    if (error instanceof TransientConnectorError || error instanceof PermanentConnectorError) return error;
+    const message = `${this.appId}: ${what} failed: ${error instanceof Error ? error.message : String(error)}`;
+    if (isTransient(error)) return new TransientConnectorError(message, undefined, { cause: error });
+    return new PermanentConnectorError(message, { cause: error });
+  }
+}
+
+function memberChange(operation: 'add' | 'delete', member: string): Change {
+  return new Change({ operation, modification: new Attribute({ type: 'member', values: [member] }) });
+}

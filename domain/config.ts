@@ -1,0 +1,143 @@
+// The one configuration schema: Temporal connection, HTTP front door, applications and role rules.
+// Secrets are never written in the file: they are `{ env: NAME }` references resolved at load time.
+import { z } from 'zod';
+import { durationSchema } from './duration';
+
+export const DEPROVISION_MODES = ['disable', 'delete'] as const;
+export type DeprovisionMode = (typeof DEPROVISION_MODES)[number];
+
+/** Builds the schema against an environment, so a missing secret is reported at its key. */
+export function makeConfigSchema(env: Record<string, string | undefined>) {
+  const secretRef = z
+    .strictObject({
+      env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+    })
+    .transform((ref, ctx) => {
+      const value = env[ref.env];
+      if (!value) {
+        ctx.addIssue({ code: 'custom', message: `environment variable ${ref.env} is not set` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+  const appId = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"');
+  const common = {
+    id: appId,
+    displayName: z.string().min(1).optional(),
+    /** What a leaver gets: `disable` keeps a deactivated account, `delete` removes it. Default: disable. */
+    deprovision: z.enum(DEPROVISION_MODES).default('disable'),
+    /** Per-request timeout for this application. Default: 10s. */
+    requestTimeout: durationSchema.default(10_000),
+  };
+
+  const scimApp = z.strictObject({
+    ...common,
+    kind: z.literal('scim'),
+    /** SCIM base URL, e.g. https://app.example.com/scim/v2 */
+    baseUrl: z.url(),
+    token: secretRef,
+  });
+
+  const ldapApp = z.strictObject({
+    ...common,
+    kind: z.literal('ldap'),
+    url: z.string().regex(/^ldaps?:\/\/.+/, 'must be an ldap:// or ldaps:// URL'),
+    bindDn: z.string().min(1),
+    bindPassword: secretRef,
+    usersDn: z.string().min(1),
+    groupsDn: z.string().min(1),
+    /** OpenLDAP locks accounts with ppolicy pwdAccountLockedTime. Default: openldap. */
+    flavor: z.enum(['openldap']).default('openldap'),
+  });
+
+  const application = z.discriminatedUnion('kind', [scimApp, ldapApp]);
+
+  const attributeMatch = z.array(z.string().min(1)).min(1).optional();
+  const role = z.strictObject({
+    id: z.string().min(1),
+    description: z.string().optional(),
+    /** Every listed attribute must match one of its values; an empty `when` matches everyone. */
+    when: z
+      .strictObject({
+        department: attributeMatch,
+        title: attributeMatch,
+        location: attributeMatch,
+        employmentType: attributeMatch,
+      })
+      .default({}),
+    /** Entitlements (group names) per application id. */
+    grants: z.record(appId, z.array(z.string().min(1)).min(1)),
+  });
+
+  return z
+    .strictObject({
+      temporal: z
+        .strictObject({
+          /** host:port of an existing cluster; absent means the embedded dev server. */
+          address: z.string().min(1).optional(),
+          namespace: z.string().min(1).default('default'),
+          taskQueue: z.string().min(1).default('jml'),
+        })
+        .default({ namespace: 'default', taskQueue: 'jml' }),
+      http: z.strictObject({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        hrWebhookSecret: secretRef,
+        apiToken: secretRef,
+        maxBodyBytes: z.number().int().positive().default(65_536),
+        signatureTolerance: durationSchema.default(300_000),
+      }),
+      lifecycle: z
+        .strictObject({
+          /** Provision a joiner this long before their start date. Default: 1d. */
+          joinerLeadTime: durationSchema.default(86_400_000),
+          /** Longest wait between two attempts at an application that keeps failing. Default: 1m. */
+          maxRetryInterval: durationSchema.default(60_000),
+        })
+        .default({ joinerLeadTime: 86_400_000, maxRetryInterval: 60_000 }),
+      applications: z.array(application).min(1),
+      roles: z.array(role).default([]),
+      /** Local sample applications that `npm start` runs (demos only; leave out in production). */
+      samples: z
+        .array(
+          z.strictObject({
+            kind: z.literal('scim'),
+            port: z.number().int().min(1).max(65535),
+            token: secretRef,
+            groups: z.array(z.string().min(1)).default([]),
+          }),
+        )
+        .default([]),
+    })
+    .superRefine((config, ctx) => {
+      const ids = new Set<string>();
+      config.applications.forEach((app, i) => {
+        if (ids.has(app.id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['applications', i, 'id'],
+            message: `duplicate application id "${app.id}"`,
+          });
+        }
+        ids.add(app.id);
+      });
+      config.roles.forEach((r, i) => {
+        for (const target of Object.keys(r.grants)) {
+          if (!ids.has(target)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['roles', i, 'grants', target],
+              message: `unknown application "${target}"`,
+            });
+          }
+        }
+      });
+    });
+}
+
+export type JmlConfig = z.output<ReturnType<typeof makeConfigSchema>>;
+export type ApplicationConfig = JmlConfig['applications'][number];
+export type ScimApplicationConfig = Extract<ApplicationConfig, { kind: 'scim' }>;
+export type LdapApplicationConfig = Extract<ApplicationConfig, { kind: 'ldap' }>;
+export type RoleRule = JmlConfig['roles'][number];

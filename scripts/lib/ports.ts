@@ -1,0 +1,35 @@
+// Free loopback ports and waiting for a server to accept connections.
+import { createServer, connect } from 'node:net';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Resolves when host:port accepts a TCP connection; rejects after `timeoutMs`. */
+export async function waitForPort(
+  port: number,
+  timeoutMs: number,
+  what: string,
+  host = '127.0.0.1',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((done) => {
+      const socket = connect(port, host);
+      socket.once('connect', () => (socket.destroy(), done(true)));
+      socket.once('error', () => (socket.destroy(), done(false)));
+    });
+    if (open) return;
+    if (Date.now() > deadline)
+      throw new Error(`${what} did not start listening on ${host}:${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,41 @@
+// The embedded Temporal dev server (with Web UI), started from the pinned CLI with jml's search
+// attributes registered.
+import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
+import { startChild, type ManagedChild } from './child';
+import { freePort, waitForPort } from './ports';
+import { temporalCli } from './tools';
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  stop: () => Promise<void>;
+}
+
+const TYPE_NAMES: Record<string, string> = { KEYWORD: 'Keyword', BOOL: 'Bool', INT: 'Int', TEXT: 'Text' };
+
+export async function startDevServer(options: {
+  dbFile?: string;
+  port?: number;
+  uiPort?: number;
+  headless?: boolean;
+}): Promise<DevServer> {
+  const port = options.port ?? (await freePort());
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
+  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  if (options.headless) args.push('--headless');
+  else args.push('--ui-port', String(options.uiPort ?? 8233), '--ui-disable-news-fetch');
+  for (const key of SEARCH_ATTRIBUTES)
+    args.push('--search-attribute', `${key.name}=${TYPE_NAMES[key.type] ?? key.type}`);
+  const child: ManagedChild = startChild(temporalCli(), args);
+  try {
+    await waitForPort(port, 60_000, 'Temporal dev server');
+  } catch (error) {
+    await child.stop();
+    throw new Error(`${(error as Error).message}\n${child.output()}`);
+  }
+  return {
+    address: `127.0.0.1:${port}`,
+    uiUrl: options.headless ? undefined : `http://localhost:${options.uiPort ?? 8233}`,
+    stop: () => child.stop(),
+  };
+}

@@ -1,0 +1,41 @@
+// Builds the worker that runs identity workflows and their activities for one configuration.
+import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { Connector } from '../connectors/connector';
+import { createConnectors } from '../connectors/registry';
+import type { JmlConfig } from '../domain/config';
+
+export interface IdentityWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  config: JmlConfig;
+  policyVersion: string;
+  /** Pre-built workflow code (tests bundle once); by default the worker bundles workflows/. */
+  workflowBundle?: WorkflowBundle;
+  /** Connectors to use instead of the configured ones. */
+  connectors?: Map<string, Connector>;
+}
+
+export async function createIdentityWorker(
+  options: IdentityWorkerOptions,
+): Promise<{ worker: Worker; close: () => Promise<void> }> {
+  const connectors = options.connectors ?? createConnectors(options.config.applications);
+  const worker = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities({
+      config: options.config,
+      policyVersion: options.policyVersion,
+      connectors,
+    }),
+  });
+  const close = async () => {
+    await Promise.all([...connectors.values()].map((c) => c.close()));
+  };
+  return { worker, close };
+}

@@ -1,0 +1,79 @@
+// The jml service in one process: the identity worker and the HTTP API, on one Temporal connection.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { createApiServer } from '../api/server';
+import type { Logger } from '../common/logger';
+import type { LoadedConfig, TemporalSettings } from '../config/load';
+import type { IdentitySettings } from '../workflows/messages';
+import { createIdentityWorker } from './identity-worker';
+import { checkSearchAttributes, connectClient, connectWorker } from './temporal';
+
+export interface RunningService {
+  apiUrl: string;
+  stop: () => Promise<void>;
+}
+
+export interface ServiceOptions {
+  loaded: LoadedConfig;
+  temporal: TemporalSettings & { address: string };
+  logger: Logger;
+  /** Overrides the configured HTTP port (tests use 0 for a free one). */
+  httpPort?: number;
+  workflowBundle?: WorkflowBundle;
+}
+
+export function identitySettings(loaded: LoadedConfig): IdentitySettings {
+  const { lifecycle } = loaded.config;
+  return { joinerLeadTimeMs: lifecycle.joinerLeadTime, maxRetryIntervalMs: lifecycle.maxRetryInterval };
+}
+
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const { loaded, temporal, logger } = options;
+  const { config } = loaded;
+  const client = await connectClient(temporal);
+  await checkSearchAttributes(client, temporal.namespace);
+  const connection = await connectWorker(temporal);
+  const { worker, close } = await createIdentityWorker({
+    connection,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
+    config,
+    policyVersion: loaded.policyVersion,
+    workflowBundle: options.workflowBundle,
+  });
+  const running = worker.run();
+
+  const server: Server = createApiServer({
+    client,
+    taskQueue: temporal.taskQueue,
+    settings: identitySettings(loaded),
+    hrWebhookSecret: config.http.hrWebhookSecret,
+    apiToken: config.http.apiToken,
+    maxBodyBytes: config.http.maxBodyBytes,
+    signatureToleranceMs: config.http.signatureTolerance,
+    logger,
+  });
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(options.httpPort ?? config.http.port, config.http.host, done);
+  });
+  const { port } = server.address() as AddressInfo;
+  logger.info(
+    { taskQueue: temporal.taskQueue, namespace: temporal.namespace, policyVersion: loaded.policyVersion },
+    'worker running',
+  );
+
+  return {
+    apiUrl: `http://${config.http.host}:${port}`,
+    async stop() {
+      await new Promise<void>((done) => server.close(() => done()));
+      // The worker stops by itself on SIGINT/SIGTERM; otherwise ask it to.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await close();
+      await connection.close();
+      await client.connection.close();
+    },
+  };
+}

@@ -1,0 +1,264 @@
+// One workflow per person (`identity-<employeeId>`): takes that person's HR events in order, one at a
+// time, and runs the joiner, mover or leaver each calls for. A termination interrupts unfinished
+// onboarding; a verified leaver ends the workflow.
+import {
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Employee, HrEvent } from '../domain/hr-event';
+import type {
+  IdentityResult,
+  IdentityStatus,
+  JoinerReport,
+  LeaverReport,
+  LifecycleStage,
+  ProcessedEvent,
+} from '../domain/lifecycle';
+import type { AccessPlan } from '../domain/policy';
+import { activities } from './activities-proxy';
+import { runJoiner, type StepContext } from './joiner';
+import { runLeaver } from './leaver';
+import { hrEventSignal, retrySignal, statusQuery, type IdentitySettings } from './messages';
+import { Progress } from './progress';
+
+/** Event ids remembered for de-duplication, carried across continue-as-new. */
+const REMEMBERED_EVENT_IDS = 1000;
+const REMEMBERED_HISTORY = 50;
+
+export interface IdentityCarriedState {
+  stage: LifecycleStage;
+  employee?: Employee;
+  plan?: AccessPlan;
+  processedEventIds: string[];
+  queue: HrEvent[];
+  history: ProcessedEvent[];
+  lastJoiner?: JoinerReport;
+  lastLeaver?: LeaverReport;
+}
+
+export interface IdentityInput {
+  employeeId: string;
+  settings: IdentitySettings;
+  carried?: IdentityCarriedState;
+}
+
+export async function identityWorkflow(input: IdentityInput): Promise<IdentityResult> {
+  return new IdentityRun(input).run();
+}
+
+type Interruptible = 'hire' | 'change' | 'terminate-wait';
+
+class IdentityRun {
+  private readonly employeeId: string;
+  private readonly settings: IdentitySettings;
+  private readonly progress: Progress;
+  private readonly state: IdentityCarriedState;
+  private readonly processed: Set<string>;
+  private current?: { event: HrEvent; scope: CancellationScope; interruptible?: Interruptible };
+
+  constructor(input: IdentityInput) {
+    this.employeeId = input.employeeId;
+    this.settings = input.settings;
+    this.state = input.carried ?? { stage: 'pending', processedEventIds: [], queue: [], history: [] };
+    this.processed = new Set(this.state.processedEventIds);
+    this.progress = new Progress(this.state.stage);
+    setHandler(hrEventSignal, (event) => this.receive(event));
+    setHandler(retrySignal, ({ appId }) => this.progress.requestRetry(appId));
+    setHandler(statusQuery, () => this.status());
+    // Terminations carried over from a previous run still need their effective-date trigger.
+    this.state.queue.filter((e) => e.type === 'terminate').forEach((e) => this.armTermination(e));
+  }
+
+  async run(): Promise<IdentityResult> {
+    this.progress.describe('waiting for HR events');
+    for (;;) {
+      await condition(() => this.state.queue.length > 0 || workflowInfo().continueAsNewSuggested);
+      const event = this.state.queue.shift();
+      if (!event) {
+        await condition(allHandlersFinished);
+        if (this.state.queue.length === 0) await continueAsNew<typeof identityWorkflow>(this.carryOver());
+        continue;
+      }
+      await this.process(event);
+      if (this.progress.stage === 'left' && this.state.queue.length === 0 && this.state.lastLeaver) {
+        await condition(allHandlersFinished);
+        if (this.state.queue.length === 0) {
+          return {
+            employeeId: this.employeeId,
+            stage: 'left',
+            leaver: this.state.lastLeaver,
+            processedEventIds: this.state.processedEventIds,
+          };
+        }
+      }
+    }
+  }
+
+  private receive(event: HrEvent): void {
+    if (event.employee.id !== this.employeeId) {
+      log.warn('HR event for another employee ignored', { eventId: event.eventId });
+      return;
+    }
+    const known =
+      this.processed.has(event.eventId) ||
+      this.current?.event.eventId === event.eventId ||
+      this.state.queue.some((e) => e.eventId === event.eventId);
+    if (known) {
+      log.info('duplicate HR event ignored', { eventId: event.eventId });
+      return;
+    }
+    this.state.queue.push(event);
+    if (event.type === 'terminate') this.armTermination(event);
+  }
+
+  /** A termination interrupts unfinished onboarding (or a later termination's wait) once it is due. */
+  private armTermination(event: HrEvent): void {
+    const delay = event.urgent ? 0 : msUntil(event.effectiveAt);
+    const interrupt = () => {
+      if (this.current?.interruptible && this.state.queue.some((e) => e.eventId === event.eventId)) {
+        log.info('termination interrupts current step', { eventId: this.current.event.eventId });
+        this.current.scope.cancel();
+      }
+    };
+    if (delay <= 0) interrupt();
+    else void sleep(delay).then(interrupt);
+  }
+
+  private async process(event: HrEvent): Promise<void> {
+    const scope = new CancellationScope();
+    this.current = { event, scope, interruptible: interruptibleKind(event) };
+    let outcome: ProcessedEvent['outcome'] = 'completed';
+    try {
+      await scope.run(() => this.handle(event));
+    } catch (error) {
+      if (!isCancellation(error)) throw error;
+      outcome = 'cancelled';
+    } finally {
+      this.current = undefined;
+    }
+    this.remember(event, outcome);
+    if (outcome === 'cancelled') {
+      // Everything queued before the termination is moot: the person is leaving.
+      while (this.state.queue[0] && this.state.queue[0].type !== 'terminate') {
+        this.remember(this.state.queue.shift()!, 'superseded');
+      }
+    }
+    this.progress.describe('waiting for HR events');
+  }
+
+  private async handle(event: HrEvent): Promise<void> {
+    const ctx: StepContext = {
+      progress: this.progress,
+      maxRetryIntervalMs: this.settings.maxRetryIntervalMs,
+    };
+    switch (event.type) {
+      case 'hire':
+      case 'rehire': {
+        await this.waitUntilEffective(event, this.settings.joinerLeadTimeMs, 'provision the joiner');
+        this.state.employee = event.employee;
+        this.progress.setStage('joining');
+        const { plan } = await activities.planAccess(event.employee);
+        this.state.plan = plan;
+        this.state.lastJoiner = await runJoiner(ctx, event.eventId, event.employee, plan);
+        this.progress.setStage('active');
+        return;
+      }
+      case 'change': {
+        await this.waitUntilEffective(event, 0, 'apply the change');
+        const previous = this.state.plan;
+        this.state.employee = event.employee;
+        if (this.progress.stage !== 'active' || !previous) return;
+        this.progress.setStage('moving');
+        const { plan } = await activities.planAccess(event.employee);
+        this.state.plan = plan;
+        this.state.lastJoiner = await runJoiner(ctx, event.eventId, event.employee, plan, previous);
+        this.progress.setStage('active');
+        return;
+      }
+      case 'terminate': {
+        if (!event.urgent) await this.waitUntilEffective(event, 0, 'remove all access');
+        // Past this point the leaver runs to the end: nothing interrupts a deprovisioning.
+        if (this.current) this.current.interruptible = undefined;
+        this.state.employee = event.employee;
+        this.progress.setStage('leaving');
+        const { plan, applications } = await activities.planAccess(event.employee);
+        const account = { employeeId: event.employee.id, userName: event.employee.userName };
+        this.state.lastLeaver = await runLeaver(
+          ctx,
+          event.eventId,
+          account,
+          applications,
+          plan.policyVersion,
+        );
+        this.state.plan = undefined;
+        this.progress.setStage('left');
+        return;
+      }
+    }
+  }
+
+  private async waitUntilEffective(event: HrEvent, leadTimeMs: number, what: string): Promise<void> {
+    const delay = msUntil(event.effectiveAt) - leadTimeMs;
+    if (delay <= 0) return;
+    const at = new Date(Date.now() + delay).toISOString();
+    this.progress.describe(`waiting until ${at} to ${what} (event ${event.eventId})`);
+    await sleep(delay);
+  }
+
+  private remember(event: HrEvent, outcome: ProcessedEvent['outcome']): void {
+    this.processed.add(event.eventId);
+    this.state.processedEventIds.push(event.eventId);
+    if (this.state.processedEventIds.length > REMEMBERED_EVENT_IDS) {
+      this.processed.delete(this.state.processedEventIds.shift()!);
+    }
+    this.state.history.push({
+      eventId: event.eventId,
+      type: event.type,
+      source: event.source,
+      outcome,
+      at: new Date().toISOString(),
+    });
+    if (this.state.history.length > REMEMBERED_HISTORY) this.state.history.shift();
+  }
+
+  private carryOver(): IdentityInput {
+    return {
+      employeeId: this.employeeId,
+      settings: this.settings,
+      carried: { ...this.state, stage: this.progress.stage },
+    };
+  }
+
+  private status(): IdentityStatus {
+    const brief = (e: HrEvent) => ({ eventId: e.eventId, type: e.type, effectiveAt: e.effectiveAt });
+    return {
+      employeeId: this.employeeId,
+      stage: this.progress.stage,
+      waitingFor: this.progress.waitingFor,
+      needsAttention: this.progress.needsAttention,
+      current: this.current && brief(this.current.event),
+      queued: this.state.queue.map(brief),
+      plan: this.state.plan,
+      apps: this.progress.list(),
+      lastJoiner: this.state.lastJoiner,
+      lastLeaver: this.state.lastLeaver,
+      history: this.state.history,
+    };
+  }
+}
+
+function interruptibleKind(event: HrEvent): Interruptible {
+  if (event.type === 'terminate') return 'terminate-wait';
+  return event.type === 'change' ? 'change' : 'hire';
+}
+
+function msUntil(iso: string | undefined): number {
+  return iso ? Date.parse(iso) - Date.now() : 0;
+}

@@ -1,0 +1,52 @@
+// Leaver: remove every access in every application, in parallel, and finish only when each
+// application, read back, shows nothing left.
+import type { AccountRef } from '../domain/app-state';
+import { deprovisionGaps } from '../domain/app-state';
+import type { LeaverAppReport, LeaverReport } from '../domain/lifecycle';
+import type { ApplicationSummary } from '../activities';
+import { activities } from './activities-proxy';
+import type { StepContext } from './joiner';
+import { untilVerified } from './until-verified';
+
+export async function runLeaver(
+  ctx: StepContext,
+  eventId: string,
+  account: AccountRef,
+  applications: ApplicationSummary[],
+  policyVersion: string,
+): Promise<LeaverReport> {
+  const startedAt = new Date().toISOString();
+  ctx.progress.begin(applications.map((a) => a.id));
+  ctx.progress.describe(`removing all access in ${applications.map((a) => a.id).join(', ')}`);
+
+  const reports = await Promise.all(
+    applications.map(async ({ id: appId, deprovision }): Promise<LeaverAppReport> => {
+      const done = { revoked: new Set<string>(), disabled: false, deleted: false, sessionsEnded: 0 };
+      const {
+        value: state,
+        attempts,
+        verifiedAt,
+      } = await untilVerified(ctx.progress, appId, ctx.maxRetryIntervalMs, async () => {
+        const result = await activities.deprovisionInApp({ appId, account });
+        result.revoked.forEach((e) => done.revoked.add(e));
+        done.disabled ||= result.disabled;
+        done.deleted ||= result.deleted;
+        done.sessionsEnded += result.sessionsEnded;
+        const state = await activities.readAppState({ appId, account });
+        return { value: state, gaps: deprovisionGaps(state, deprovision) };
+      });
+      return {
+        appId,
+        deprovision,
+        revoked: [...done.revoked].sort(),
+        disabled: done.disabled,
+        deleted: done.deleted,
+        sessionsEnded: done.sessionsEnded,
+        attempts,
+        verifiedState: state,
+        verifiedAt,
+      };
+    }),
+  );
+  return { eventId, startedAt, completedAt: new Date().toISOString(), policyVersion, applications: reports };
+}

@@ -1,0 +1,26 @@
+// The identity workflow's public messages and search attributes, defined once for workflow and clients.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { HrEvent } from '../domain/hr-event';
+import type { IdentityStatus } from '../domain/lifecycle';
+
+/** An HR event for this person (sent with signalWithStart). */
+export const hrEventSignal = defineSignal<[HrEvent]>('hrEvent');
+/** Operator: try a failing application again now instead of waiting for the next backoff. */
+export const retrySignal = defineSignal<[{ appId?: string }]>('retry');
+export const statusQuery = defineQuery<IdentityStatus>('status');
+
+export const EmployeeIdKey = defineSearchAttributeKey('EmployeeId', SearchAttributeType.KEYWORD);
+export const LifecycleStageKey = defineSearchAttributeKey('LifecycleStage', SearchAttributeType.KEYWORD);
+export const NeedsAttentionKey = defineSearchAttributeKey('NeedsAttention', SearchAttributeType.BOOL);
+export const PendingApprovalsKey = defineSearchAttributeKey('PendingApprovals', SearchAttributeType.INT);
+
+/** Registered on the dev server at start, and checked at worker start. */
+export const SEARCH_ATTRIBUTES = [EmployeeIdKey, LifecycleStageKey, NeedsAttentionKey, PendingApprovalsKey];
+
+export interface IdentitySettings {
+  /** Provision a joiner this long before the start date. */
+  joinerLeadTimeMs: number;
+  /** Longest wait between two attempts at a failing application. */
+  maxRetryIntervalMs: number;
+}

@@ -1,0 +1,87 @@
+// Per-application progress of the current step, mirrored into search attributes and current
+// details so operators see in the Temporal UI what is failing and what the workflow waits for.
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { AppProgress, LifecycleStage } from '../domain/lifecycle';
+import { LifecycleStageKey, NeedsAttentionKey } from './messages';
+
+export class Progress {
+  stage: LifecycleStage;
+  waitingFor = 'waiting for HR events';
+  private apps = new Map<string, AppProgress>();
+  private retryNow = new Set<string>();
+  private attentionFlag = false;
+
+  constructor(stage: LifecycleStage) {
+    this.stage = stage;
+  }
+
+  setStage(stage: LifecycleStage): void {
+    if (stage === this.stage) return;
+    this.stage = stage;
+    upsertSearchAttributes([{ key: LifecycleStageKey, value: stage }]);
+  }
+
+  describe(text: string): void {
+    this.waitingFor = text;
+    setCurrentDetails(this.details());
+  }
+
+  /** Starts tracking a new step across these applications. */
+  begin(appIds: string[]): void {
+    this.apps = new Map(appIds.map((appId) => [appId, { appId, status: 'working', attempts: 0 }]));
+    this.retryNow.clear();
+    this.syncAttention();
+  }
+
+  update(appId: string, change: Partial<AppProgress>): void {
+    const current = this.apps.get(appId) ?? { appId, status: 'working', attempts: 0 };
+    this.apps.set(appId, { ...current, ...change });
+    this.syncAttention();
+  }
+
+  list(): AppProgress[] {
+    return [...this.apps.values()];
+  }
+
+  get needsAttention(): boolean {
+    return this.attentionFlag;
+  }
+
+  requestRetry(appId?: string): void {
+    for (const app of this.apps.values()) {
+      if (app.status === 'failing' && (appId === undefined || app.appId === appId))
+        this.retryNow.add(app.appId);
+    }
+  }
+
+  /** True once if an operator asked to retry this application now. */
+  takeRetryRequest(appId: string): boolean {
+    return this.retryNow.delete(appId);
+  }
+
+  hasRetryRequest(appId: string): boolean {
+    return this.retryNow.has(appId);
+  }
+
+  private syncAttention(): void {
+    const attention = [...this.apps.values()].some((a) => a.status === 'failing');
+    if (attention !== this.attentionFlag) {
+      this.attentionFlag = attention;
+      upsertSearchAttributes([{ key: NeedsAttentionKey, value: attention }]);
+    }
+    setCurrentDetails(this.details());
+  }
+
+  private details(): string {
+    const lines = [`**Stage:** ${this.stage}`, `**Now:** ${this.waitingFor}`];
+    const apps = [...this.apps.values()];
+    if (apps.length) {
+      lines.push('', '| application | status | attempts | problem |', '|---|---|---|---|');
+      for (const a of apps)
+        lines.push(`| ${a.appId} | ${a.status} | ${a.attempts} | ${a.lastProblem ?? ''} |`);
+    }
+    const failing = apps.filter((a) => a.status === 'failing').map((a) => a.appId);
+    if (failing.length) lines.push('', `Send the \`retry\` signal to try ${failing.join(', ')} again now.`);
+    return lines.join('\n');
+  }
+}

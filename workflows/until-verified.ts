@@ -1,0 +1,64 @@
+// The loop every application step runs in: act, read the application back, and repeat with
+// backoff until the read-back matches. Failures flag NeedsAttention instead of giving up.
+import { ActivityFailure, ApplicationFailure, condition, isCancellation } from '@temporalio/workflow';
+import type { Progress } from './progress';
+
+export interface Attempt<T> {
+  value: T;
+  /** Why the application does not (yet) match; empty when verified. */
+  gaps: string[];
+}
+
+export interface Verified<T> {
+  value: T;
+  attempts: number;
+  verifiedAt: string;
+}
+
+const FIRST_BACKOFF_MS = 1000;
+
+export async function untilVerified<T>(
+  progress: Progress,
+  appId: string,
+  maxRetryIntervalMs: number,
+  attempt: () => Promise<Attempt<T>>,
+): Promise<Verified<T>> {
+  for (let attempts = 1; ; attempts++) {
+    progress.update(appId, { status: attempts === 1 ? 'working' : 'failing', attempts });
+    let problem: string;
+    let waitAtLeastMs = 0;
+    try {
+      const { value, gaps } = await attempt();
+      if (gaps.length === 0) {
+        const verifiedAt = new Date().toISOString();
+        progress.update(appId, { status: 'verified', verifiedAt, lastProblem: undefined });
+        return { value, attempts, verifiedAt };
+      }
+      problem = `not verified: ${gaps.join('; ')}`;
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      problem = describeFailure(error);
+      waitAtLeastMs = retryAfterOf(error);
+    }
+    progress.update(appId, { status: 'failing', lastProblem: problem });
+    const backoff = Math.max(
+      waitAtLeastMs,
+      Math.min(FIRST_BACKOFF_MS * 2 ** (attempts - 1), maxRetryIntervalMs),
+    );
+    await condition(() => progress.hasRetryRequest(appId), backoff);
+    progress.takeRetryRequest(appId);
+  }
+}
+
+function describeFailure(error: unknown): string {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** The application's own Retry-After, carried in the failure details by activities/failures.ts. */
+function retryAfterOf(error: unknown): number {
+  const cause = error instanceof ActivityFailure ? error.cause : undefined;
+  if (!(cause instanceof ApplicationFailure)) return 0;
+  const detail = cause.details?.[0] as { retryAfterMs?: number | null } | undefined;
+  return detail?.retryAfterMs ?? 0;
+}
