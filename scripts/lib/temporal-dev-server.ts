@@ -18,12 +18,15 @@ export async function startDevServer(options: {
   port?: number;
   uiPort?: number;
   headless?: boolean;
+  /** Dynamic config overrides, KEY=VALUE. */
+  dynamicConfig?: string[];
 }): Promise<DevServer> {
   const port = options.port ?? (await freePort());
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? 8233), '--ui-disable-news-fetch');
+  for (const value of options.dynamicConfig ?? []) args.push('--dynamic-config-value', value);
   for (const key of SEARCH_ATTRIBUTES)
     args.push('--search-attribute', `${key.name}=${TYPE_NAMES[key.type] ?? key.type}`);
   const child: ManagedChild = startChild(temporalCli(), args);

@@ -7,7 +7,8 @@ import type { LdapApplicationConfig } from '../../domain/config';
 import type { AccountProfile } from '../../connectors/connector';
 import { PermanentConnectorError, TransientConnectorError } from '../../connectors/errors';
 import { escapeDnValue, GROUP_PLACEHOLDER_MEMBER, LdapConnector } from '../../connectors/ldap/ldap-connector';
-import { asAdmin, createGroups, freePort, startSlapd, type SlapdServer } from '../support/slapd';
+import { freePort } from '../../scripts/lib/ports';
+import { asAdmin, createGroups, startSlapd, type SlapdServer } from '../support/slapd';
 
 let server: SlapdServer;
 let connector: LdapConnector;

@@ -4,10 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../scripts/lib/ports';
 import { Client } from 'ldapts';
 import { escapeDnValue, GROUP_PLACEHOLDER_MEMBER } from '../../connectors/ldap/ldap-connector';
 
@@ -87,19 +87,6 @@ export async function startSlapd(): Promise<SlapdServer> {
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
-}
-
-/** A port nothing listens on right now (the OS picks it, then we release it for slapd). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('could not find a free port'))));
-    });
-  });
 }
 
 async function writeConfig(dir: string, rootDn: string, rootPassword: string): Promise<string> {

@@ -1,0 +1,23 @@
+// Replays recorded histories of real runs against today's workflow code: a change that would break
+// workflows already running (non-determinism) fails here. Re-record with JML_RECORD_HISTORIES=1 npm test.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { HISTORIES_DIR } from '../support/histories';
+import { workflowBundle } from '../support/temporal';
+
+const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));
+
+void test('recorded histories exist for the joiner, the leaver and a termination during a joiner', () => {
+  assert.deepEqual(files.sort(), ['joiner-active.json', 'leaver-left.json', 'termination-during-joiner.json']);
+});
+
+for (const file of files) {
+  void test(`replays ${file} deterministically`, async () => {
+    const history = historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')));
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+  });
+}

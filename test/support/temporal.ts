@@ -1,0 +1,62 @@
+// Test access to the shared Temporal dev server that `npm test` starts, plus a worker per test file.
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import type { JmlConfig } from '../../domain/config';
+import { createIdentityWorker } from '../../workers/identity-worker';
+
+// Worker lifecycle chatter would bury test output; warnings and errors still show.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export function temporalAddress(): string {
+  const address = process.env.JML_TEST_TEMPORAL_ADDRESS;
+  if (!address) {
+    throw new Error('JML_TEST_TEMPORAL_ADDRESS is not set: run the tests with `npm test`, which starts a Temporal dev server');
+  }
+  return address;
+}
+
+let bundle: Promise<WorkflowBundle> | undefined;
+/** The workflow code, bundled once per test process. */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  return bundle;
+}
+
+const noop = () => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
+
+export interface TestWorker {
+  client: Client;
+  taskQueue: string;
+  stop: () => Promise<void>;
+}
+
+/** A running identity worker on its own task queue, and a client for the shared server. */
+export async function startTestWorker(config: JmlConfig, policyVersion = 'test-policy'): Promise<TestWorker> {
+  const address = temporalAddress();
+  const taskQueue = `test-${randomUUID()}`;
+  const connection = await NativeConnection.connect({ address });
+  const { worker, close } = await createIdentityWorker({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    config,
+    policyVersion,
+    workflowBundle: await workflowBundle(),
+  });
+  const running = worker.run();
+  const clientConnection = await Connection.connect({ address });
+  const client = new Client({ connection: clientConnection, namespace: 'default' });
+  return {
+    client,
+    taskQueue,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await close();
+      await connection.close();
+      await clientConnection.close();
+    },
+  };
+}

@@ -1,0 +1,351 @@
+// Configuration loading: secrets from the environment, and errors that name the offending key.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { ConfigError, loadConfig, policyVersionOf, temporalSettings } from '../../config/load';
+import type { JmlConfig } from '../../domain/config';
+
+const EXAMPLE = join(__dirname, '..', '..', 'config', 'jml.yaml');
+const env = {
+  JML_HR_WEBHOOK_SECRET: 'hr-secret',
+  JML_API_TOKEN: 'api-token',
+  SAMPLE_SCIM_TOKEN: 'scim-token',
+};
+
+let dir: string;
+let files = 0;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'jml-config-test-'));
+});
+
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function writeTemp(text: string): string {
+  files += 1;
+  const path = join(dir, `config-${files}.yaml`);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** A small valid configuration, as plain data to be changed per test and written as YAML. */
+function minimal(): Record<string, unknown> {
+  return {
+    http: { hrWebhookSecret: { env: 'JML_HR_WEBHOOK_SECRET' }, apiToken: { env: 'JML_API_TOKEN' } },
+    applications: [
+      { id: 'crm', kind: 'scim', baseUrl: 'https://crm.example.com/scim/v2', token: { env: 'SAMPLE_SCIM_TOKEN' } },
+      {
+        id: 'directory',
+        kind: 'ldap',
+        url: 'ldaps://ldap.example.com',
+        bindDn: 'cn=jml,dc=example,dc=com',
+        bindPassword: { env: 'SAMPLE_SCIM_TOKEN' },
+        usersDn: 'ou=people,dc=example,dc=com',
+        groupsDn: 'ou=groups,dc=example,dc=com',
+      },
+    ],
+    roles: [{ id: 'all', grants: { crm: ['users'] } }],
+  };
+}
+
+/** Loads the data as a YAML file and returns the ConfigError it must raise. */
+function problemsOf(data: unknown, withEnv: NodeJS.ProcessEnv = env): ConfigError {
+  const path = writeTemp(typeof data === 'string' ? data : stringify(data));
+  try {
+    loadConfig(path, withEnv);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    assert.equal(error.file, path);
+    return error;
+  }
+  assert.fail('configuration should have been rejected');
+}
+
+void describe('loadConfig', () => {
+  void test('loads the example configuration and resolves its secrets from the environment', () => {
+    const loaded = loadConfig(EXAMPLE, env);
+    assert.equal(loaded.path, EXAMPLE);
+    assert.equal(loaded.config.http.hrWebhookSecret, 'hr-secret');
+    assert.equal(loaded.config.http.apiToken, 'api-token');
+    assert.equal(loaded.config.http.signatureTolerance, 300_000);
+    assert.equal(loaded.config.lifecycle.joinerLeadTime, 86_400_000);
+    assert.deepEqual(
+      loaded.config.applications.map((a) => [a.id, a.kind, a.deprovision]),
+      [
+        ['crm', 'scim', 'disable'],
+        ['wiki', 'scim', 'delete'],
+      ],
+    );
+    for (const app of loaded.config.applications) {
+      assert.equal(app.kind === 'scim' && app.token, 'scim-token');
+      assert.equal(app.requestTimeout, 10_000);
+    }
+    assert.deepEqual(
+      loaded.config.samples.map((s) => s.token),
+      ['scim-token', 'scim-token'],
+    );
+    assert.deepEqual(loaded.config.roles[0]?.when, {}, 'an absent `when` defaults to match-all');
+    assert.match(loaded.policyVersion, /^sha256:[0-9a-f]{12}$/);
+  });
+
+  void test('applies defaults to a minimal file', () => {
+    const { config } = loadConfig(writeTemp(stringify(minimal())), env);
+    assert.deepEqual(config.temporal, { namespace: 'default', taskQueue: 'jml' });
+    assert.equal(config.http.host, '127.0.0.1');
+    assert.equal(config.http.port, 8080);
+    assert.equal(config.http.maxBodyBytes, 65_536);
+    assert.deepEqual(config.lifecycle, { joinerLeadTime: 86_400_000, maxRetryInterval: 60_000 });
+    assert.deepEqual(config.samples, []);
+    const ldap = config.applications[1];
+    assert.equal(ldap?.kind, 'ldap');
+    assert.equal(ldap.kind === 'ldap' && ldap.flavor, 'openldap');
+    assert.equal(ldap.bindPassword, 'scim-token');
+  });
+
+  void test('a missing environment variable is reported at the key that refers to it', () => {
+    const { JML_HR_WEBHOOK_SECRET: _unset, ...partial } = env;
+    const error = problemsOf(minimal(), partial);
+    assert.deepEqual(error.problems, [
+      { path: 'http.hrWebhookSecret', message: 'environment variable JML_HR_WEBHOOK_SECRET is not set' },
+    ]);
+  });
+
+  void test('an empty environment variable counts as not set', () => {
+    const error = problemsOf(minimal(), { ...env, JML_API_TOKEN: '' });
+    assert.deepEqual(error.problems, [
+      { path: 'http.apiToken', message: 'environment variable JML_API_TOKEN is not set' },
+    ]);
+  });
+
+  void test('a secret written in the file instead of an env reference is rejected', () => {
+    const data = minimal();
+    (data.http as Record<string, unknown>).apiToken = 'literal-token';
+    assert.deepEqual(
+      problemsOf(data).problems.map((p) => p.path),
+      ['http.apiToken'],
+    );
+  });
+
+  void test('a bad URL is named by its application index', () => {
+    const data = minimal();
+    (data.applications as Record<string, unknown>[])[0]!.baseUrl = 'not a url';
+    assert.deepEqual(problemsOf(data).problems, [{ path: 'applications.0.baseUrl', message: 'Invalid URL' }]);
+  });
+
+  void test('a bad LDAP URL is named', () => {
+    const data = minimal();
+    (data.applications as Record<string, unknown>[])[1]!.url = 'http://ldap.example.com';
+    assert.deepEqual(problemsOf(data).problems, [
+      { path: 'applications.1.url', message: 'must be an ldap:// or ldaps:// URL' },
+    ]);
+  });
+
+  void test('a duplicate application id is reported at the second one', () => {
+    const data = minimal();
+    (data.applications as Record<string, unknown>[])[1]!.id = 'crm';
+    assert.deepEqual(problemsOf(data).problems, [
+      { path: 'applications.1.id', message: 'duplicate application id "crm"' },
+    ]);
+  });
+
+  void test('a role granting in an unknown application names the role and the application', () => {
+    const data = minimal();
+    data.roles = [
+      { id: 'ok', grants: { crm: ['users'] } },
+      { id: 'bad', grants: { crm: ['users'], wiki: ['staff'] } },
+    ];
+    assert.deepEqual(problemsOf(data).problems, [
+      { path: 'roles.1.grants.wiki', message: 'unknown application "wiki"' },
+    ]);
+  });
+
+  void test('a bad duration names the key and the value', () => {
+    const data = minimal();
+    data.lifecycle = { joinerLeadTime: '1 day' };
+    assert.deepEqual(problemsOf(data).problems, [
+      { path: 'lifecycle.joinerLeadTime', message: '"1 day" is not a duration like 90s, 15m, 2h or 3d' },
+    ]);
+  });
+
+  void test('unknown keys are rejected (strict), at the object that holds them', () => {
+    const data = minimal();
+    (data.http as Record<string, unknown>).prot = 9090;
+    data.extra = true;
+    const problems = problemsOf(data).problems;
+    assert.deepEqual(
+      problems.map((p) => p.path).sort(),
+      ['(root)', 'http'],
+    );
+    assert.ok(problems.some((p) => p.path === 'http' && p.message.includes('"prot"')));
+    assert.ok(problems.some((p) => p.path === '(root)' && p.message.includes('"extra"')));
+  });
+
+  void test('an unknown role attribute is rejected', () => {
+    const data = minimal();
+    data.roles = [{ id: 'r', when: { team: ['x'] }, grants: { crm: ['users'] } }];
+    assert.deepEqual(
+      problemsOf(data).problems.map((p) => p.path),
+      ['roles.0.when'],
+    );
+  });
+
+  void test('invalid YAML is reported as a YAML problem', () => {
+    const error = problemsOf('http:\n  port: [8080\napplications: {\n');
+    assert.equal(error.problems.length, 1);
+    assert.equal(error.problems[0]?.path, '(yaml)');
+  });
+
+  void test('a missing file is reported as a file problem', () => {
+    const path = join(dir, 'does-not-exist.yaml');
+    assert.throws(
+      () => loadConfig(path, env),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.file, path);
+        assert.equal(error.problems.length, 1);
+        assert.equal(error.problems[0]?.path, '(file)');
+        assert.match(error.problems[0]?.message ?? '', /ENOENT/);
+        return true;
+      },
+    );
+  });
+
+  void test('an empty file is rejected, not taken as an empty configuration', () => {
+    assert.deepEqual(
+      problemsOf('').problems.map((p) => p.path),
+      ['(root)'],
+    );
+  });
+
+  void test('the error message lists every problem, one line each, naming the file', () => {
+    const data = minimal();
+    const apps = data.applications as Record<string, unknown>[];
+    apps[0]!.baseUrl = 'nope';
+    apps[1]!.id = 'crm';
+    data.lifecycle = { maxRetryInterval: 'often' };
+    const error = problemsOf(data, { JML_API_TOKEN: 'x', SAMPLE_SCIM_TOKEN: 'y' });
+    assert.deepEqual(error.problems.map((p) => p.path).sort(), [
+      'applications.0.baseUrl',
+      'applications.1.id',
+      'http.hrWebhookSecret',
+      'lifecycle.maxRetryInterval',
+    ]);
+    const lines = error.message.split('\n');
+    assert.equal(lines[0], `invalid configuration in ${error.file}:`);
+    assert.equal(lines.length, 1 + error.problems.length);
+    for (const problem of error.problems) {
+      assert.ok(lines.includes(`  - ${problem.path}: ${problem.message}`), problem.path);
+    }
+    assert.equal(error.name, 'ConfigError');
+  });
+});
+
+void describe('policyVersionOf', () => {
+  const base = (): JmlConfig => loadConfig(EXAMPLE, env).config;
+
+  void test('is stable for the same rules, and ignores everything but the rules', () => {
+    const config = base();
+    assert.equal(policyVersionOf(config), policyVersionOf(base()));
+    assert.equal(policyVersionOf(config), loadConfig(EXAMPLE, env).policyVersion);
+    const other: JmlConfig = {
+      ...config,
+      http: { ...config.http, port: 9999 },
+      applications: config.applications.map((a) => ({ ...a, requestTimeout: 1 })),
+      samples: [],
+    };
+    assert.equal(policyVersionOf(other), policyVersionOf(config));
+  });
+
+  void test('changes when a role changes', () => {
+    const config = base();
+    const version = policyVersionOf(config);
+    const [first, ...rest] = config.roles;
+    assert.ok(first);
+    const changedGrant = { ...config, roles: [{ ...first, grants: { wiki: ['staff', 'extra'] } }, ...rest] };
+    const changedWhen = { ...config, roles: [{ ...first, when: { location: ['Paris'] } }, ...rest] };
+    const removed = { ...config, roles: rest };
+    const versions = new Set([version, ...[changedGrant, changedWhen, removed].map(policyVersionOf)]);
+    assert.equal(versions.size, 4);
+  });
+});
+
+void describe('temporalSettings', () => {
+  const config = (): JmlConfig => loadConfig(EXAMPLE, env).config;
+
+  void test('without TEMPORAL_* variables, uses the file: no address means the embedded dev server', () => {
+    assert.deepEqual(temporalSettings(config(), {}), {
+      address: undefined,
+      namespace: 'default',
+      taskQueue: 'jml',
+      apiKey: undefined,
+      tls: undefined,
+    });
+  });
+
+  void test('TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE override the file', () => {
+    const c = config();
+    const fromFile: JmlConfig = { ...c, temporal: { ...c.temporal, address: 'file:7233', namespace: 'file-ns' } };
+    assert.equal(temporalSettings(fromFile, {}).address, 'file:7233');
+    assert.equal(temporalSettings(fromFile, {}).namespace, 'file-ns');
+    const settings = temporalSettings(fromFile, {
+      TEMPORAL_ADDRESS: 'env.example.com:7233',
+      TEMPORAL_NAMESPACE: 'env-ns',
+    });
+    assert.equal(settings.address, 'env.example.com:7233');
+    assert.equal(settings.namespace, 'env-ns');
+    assert.equal(settings.taskQueue, 'jml');
+  });
+
+  void test('an API key turns TLS on, unless TEMPORAL_TLS=false', () => {
+    const withKey = temporalSettings(config(), { TEMPORAL_API_KEY: 'key' });
+    assert.equal(withKey.apiKey, 'key');
+    assert.ok(withKey.tls);
+    assert.equal(temporalSettings(config(), { TEMPORAL_API_KEY: 'key', TEMPORAL_TLS: 'false' }).tls, undefined);
+    assert.ok(temporalSettings(config(), { TEMPORAL_TLS: 'true' }).tls);
+  });
+
+  void test('a client certificate and key are read together', () => {
+    const crt = writeTemp('CERT');
+    const key = writeTemp('KEY');
+    const settings = temporalSettings(config(), {
+      TEMPORAL_TLS_CLIENT_CERT_PATH: crt,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: key,
+      TEMPORAL_TLS_SERVER_NAME: 'temporal.example.com',
+    });
+    assert.equal(settings.tls?.serverName, 'temporal.example.com');
+    assert.equal(settings.tls?.clientCertPair?.crt.toString(), 'CERT');
+    assert.equal(settings.tls?.clientCertPair?.key.toString(), 'KEY');
+  });
+
+  void test('a certificate without a key (or a key without a certificate) is a ConfigError', () => {
+    const file = writeTemp('PEM');
+    for (const partial of [{ TEMPORAL_TLS_CLIENT_CERT_PATH: file }, { TEMPORAL_TLS_CLIENT_KEY_PATH: file }]) {
+      assert.throws(
+        () => temporalSettings(config(), partial),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.equal(error.file, 'environment');
+          assert.deepEqual(error.problems, [
+            {
+              path: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
+              message: 'client certificate and key must be set together',
+            },
+          ]);
+          return true;
+        },
+      );
+    }
+  });
+
+  void test('an invalid TEMPORAL_TLS value is a ConfigError naming the variable', () => {
+    assert.throws(
+      () => temporalSettings(config(), { TEMPORAL_TLS: 'yes' }),
+      (error: unknown) => error instanceof ConfigError && error.problems[0]?.path === 'TEMPORAL_TLS',
+    );
+  });
+});
