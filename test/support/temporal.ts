@@ -5,8 +5,8 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Work
 import type { JmlConfig } from '../../domain/config';
 import { createIdentityWorker } from '../../workers/identity-worker';
 
-// Worker lifecycle chatter would bury test output; warnings and errors still show.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Worker lifecycle chatter would bury test output; errors still show.
+Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 export function temporalAddress(): string {
   const address = process.env.JML_TEST_TEMPORAL_ADDRESS;
