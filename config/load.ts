@@ -52,8 +52,19 @@ export function loadConfig(path = configPath(), env: NodeJS.ProcessEnv = process
 }
 
 export function policyVersionOf(config: JmlConfig): string {
-  const digest = createHash('sha256').update(JSON.stringify(config.roles)).digest('hex');
+  const digest = createHash('sha256').update(canonicalJson(config.roles)).digest('hex');
   return `sha256:${digest.slice(0, 12)}`;
+}
+
+/** JSON with object keys sorted, so that the same rules written in another order hash the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 const temporalEnvSchema = z.object({
@@ -85,15 +96,30 @@ export function temporalSettings(config: JmlConfig, env: NodeJS.ProcessEnv = pro
   const parsed = temporalEnvSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError('environment', describeIssues(parsed.error));
   const e = parsed.data;
-  const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
-  const cert = read(e.TEMPORAL_TLS_CLIENT_CERT_PATH);
-  const key = read(e.TEMPORAL_TLS_CLIENT_KEY_PATH);
+  const read = (name: keyof typeof e) => {
+    const file = e[name];
+    if (!file) return undefined;
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new ConfigError('environment', [{ path: name, message: (error as Error).message }]);
+    }
+  };
+  const cert = read('TEMPORAL_TLS_CLIENT_CERT_PATH');
+  const key = read('TEMPORAL_TLS_CLIENT_KEY_PATH');
   if (Boolean(cert) !== Boolean(key)) {
     throw new ConfigError('environment', [
       { path: 'TEMPORAL_TLS_CLIENT_CERT_PATH', message: 'client certificate and key must be set together' },
     ]);
   }
-  const wantsTls = e.TEMPORAL_TLS === 'true' || Boolean(cert) || Boolean(e.TEMPORAL_API_KEY);
+  const ca = read('TEMPORAL_TLS_SERVER_CA_CERT_PATH');
+  // Any TLS setting (or an API key, which Temporal Cloud only accepts over TLS) turns TLS on.
+  const wantsTls =
+    e.TEMPORAL_TLS === 'true' ||
+    Boolean(cert) ||
+    Boolean(ca) ||
+    Boolean(e.TEMPORAL_TLS_SERVER_NAME) ||
+    Boolean(e.TEMPORAL_API_KEY);
   return {
     address: e.TEMPORAL_ADDRESS ?? config.temporal.address,
     namespace: e.TEMPORAL_NAMESPACE ?? config.temporal.namespace,
@@ -103,7 +129,7 @@ export function temporalSettings(config: JmlConfig, env: NodeJS.ProcessEnv = pro
       wantsTls && e.TEMPORAL_TLS !== 'false'
         ? {
             serverName: e.TEMPORAL_TLS_SERVER_NAME,
-            serverRootCACertificate: read(e.TEMPORAL_TLS_SERVER_CA_CERT_PATH),
+            serverRootCACertificate: ca,
             clientCertPair: cert && key ? { crt: cert, key } : undefined,
           }
         : undefined,

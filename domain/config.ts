@@ -35,7 +35,7 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
     ...common,
     kind: z.literal('scim'),
     /** SCIM base URL, e.g. https://app.example.com/scim/v2 */
-    baseUrl: z.url(),
+    baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
     token: secretRef,
   });
 
@@ -110,30 +110,41 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
         )
         .default([]),
     })
-    .superRefine((config, ctx) => {
-      const ids = new Set<string>();
-      config.applications.forEach((app, i) => {
-        if (ids.has(app.id)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['applications', i, 'id'],
-            message: `duplicate application id "${app.id}"`,
-          });
-        }
-        ids.add(app.id);
-      });
-      config.roles.forEach((r, i) => {
-        for (const target of Object.keys(r.grants)) {
-          if (!ids.has(target)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['roles', i, 'grants', target],
-              message: `unknown application "${target}"`,
-            });
-          }
-        }
-      });
+    .superRefine(checkReferences, {
+      // Run even when other keys are invalid, so one pass reports every problem in the file.
+      when: (payload) =>
+        Array.isArray((payload.value as { applications?: unknown } | undefined)?.applications),
     });
+}
+
+/** Cross-references: application ids are unique and role rules grant only in known applications. */
+function checkReferences(raw: unknown, ctx: z.RefinementCtx): void {
+  const config = raw as { applications?: { id?: unknown }[]; roles?: { grants?: unknown }[] };
+  const ids = new Set<string>();
+  (config.applications ?? []).forEach((app, i) => {
+    if (typeof app?.id !== 'string') return;
+    if (ids.has(app.id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['applications', i, 'id'],
+        message: `duplicate application id "${app.id}"`,
+      });
+    }
+    ids.add(app.id);
+  });
+  (Array.isArray(config.roles) ? config.roles : []).forEach((role, i) => {
+    const grants = role?.grants;
+    if (!grants || typeof grants !== 'object') return;
+    for (const target of Object.keys(grants)) {
+      if (!ids.has(target)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['roles', i, 'grants', target],
+          message: `unknown application "${target}"`,
+        });
+      }
+    }
+  });
 }
 
 export type JmlConfig = z.output<ReturnType<typeof makeConfigSchema>>;

@@ -23,13 +23,20 @@ async function main(): Promise<number> {
     .sort();
   if (files.length === 0) throw new Error(`no test file matches ${filters.join(' ')}`);
   // Continue-as-new is suggested early here so that the tests exercise it.
-  const server = await startDevServer({ headless: true, dynamicConfig: ['limit.historyCount.suggestContinueAsNew=120'] });
+  const server = await startDevServer({
+    headless: true,
+    dynamicConfig: ['limit.historyCount.suggestContinueAsNew=120'],
+  });
   try {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
-      cwd: PROJECT_ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, JML_TEST_TEMPORAL_ADDRESS: server.address },
-    });
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
+      {
+        cwd: PROJECT_ROOT,
+        stdio: 'inherit',
+        env: { ...process.env, JML_TEST_TEMPORAL_ADDRESS: server.address },
+      },
+    );
     return result.status ?? 1;
   } finally {
     await server.stop();

@@ -2,7 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { TemporalSettings } from '../config/load';
-import { SEARCH_ATTRIBUTES } from '../workflows/messages';
+import { cliTypeOf, SEARCH_ATTRIBUTES } from '../workflows/messages';
 
 type Address = Pick<TemporalSettings, 'address' | 'apiKey' | 'tls'> & { address: string };
 
@@ -24,10 +24,12 @@ export async function checkSearchAttributes(client: Client, namespace: string): 
   const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });
   const missing = SEARCH_ATTRIBUTES.filter((key) => !customAttributes || !(key.name in customAttributes));
   if (missing.length) {
-    const flags = missing.map((k) => `--name ${k.name} --type ${k.type}`).join(' ; ');
+    const commands = missing.map(
+      (k) =>
+        `temporal operator search-attribute create --namespace ${namespace} --name ${k.name} --type ${cliTypeOf(k)}`,
+    );
     throw new Error(
-      `namespace "${namespace}" lacks search attributes ${missing.map((k) => k.name).join(', ')}; ` +
-        `register them with: temporal operator search-attribute create ${flags}`,
+      `namespace "${namespace}" lacks search attributes ${missing.map((k) => k.name).join(', ')}; register them with:\n  ${commands.join('\n  ')}`,
     );
   }
 }

@@ -18,6 +18,11 @@ export const PendingApprovalsKey = defineSearchAttributeKey('PendingApprovals', 
 /** Registered on the dev server at start, and checked at worker start. */
 export const SEARCH_ATTRIBUTES = [EmployeeIdKey, LifecycleStageKey, NeedsAttentionKey, PendingApprovalsKey];
 
+/** Each search attribute's type as the Temporal CLI spells it (`--search-attribute Name=Type`). */
+export function cliTypeOf(key: (typeof SEARCH_ATTRIBUTES)[number]): string {
+  return { KEYWORD: 'Keyword', BOOL: 'Bool', INT: 'Int' }[key.type];
+}
+
 export interface IdentitySettings {
   /** Provision a joiner this long before the start date. */
   joinerLeadTimeMs: number;

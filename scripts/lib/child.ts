@@ -9,8 +9,22 @@ export interface ManagedChild {
   stop: () => Promise<void>;
 }
 
+const running = new Set<ChildProcess>();
+// Children run in their own process group (so stop() ends everything they started); this makes sure
+// they still end with us when we exit without stopping them, e.g. on an uncaught error.
+process.once('exit', () => {
+  for (const child of running) {
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
 export function startChild(command: string, args: string[], options: SpawnOptions = {}): ManagedChild {
   const child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     lines.push(...chunk.toString().split('\n').filter(Boolean));
@@ -18,7 +32,7 @@ export function startChild(command: string, args: string[], options: SpawnOption
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const exited = new Promise<void>((done) => child.once('exit', () => (running.delete(child), done())));
   return {
     process: child,
     output: () => lines.join('\n'),

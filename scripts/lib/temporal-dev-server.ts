@@ -1,6 +1,6 @@
 // The embedded Temporal dev server (with Web UI), started from the pinned CLI with jml's search
 // attributes registered.
-import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
+import { cliTypeOf, SEARCH_ATTRIBUTES } from '../../workflows/messages';
 import { startChild, type ManagedChild } from './child';
 import { freePort, waitForPort } from './ports';
 import { temporalCli } from './tools';
@@ -10,8 +10,6 @@ export interface DevServer {
   uiUrl?: string;
   stop: () => Promise<void>;
 }
-
-const TYPE_NAMES: Record<string, string> = { KEYWORD: 'Keyword', BOOL: 'Bool', INT: 'Int', TEXT: 'Text' };
 
 export async function startDevServer(options: {
   dbFile?: string;
@@ -27,8 +25,7 @@ export async function startDevServer(options: {
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? 8233), '--ui-disable-news-fetch');
   for (const value of options.dynamicConfig ?? []) args.push('--dynamic-config-value', value);
-  for (const key of SEARCH_ATTRIBUTES)
-    args.push('--search-attribute', `${key.name}=${TYPE_NAMES[key.type] ?? key.type}`);
+  for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${cliTypeOf(key)}`);
   const child: ManagedChild = startChild(temporalCli(), args);
   try {
     await waitForPort(port, 60_000, 'Temporal dev server');

@@ -2,7 +2,7 @@
 // a real scim2-server and a real OpenLDAP; every outcome checked in the applications themselves.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client as LdapClient } from 'ldapts';
+import type { Client as LdapClient } from 'ldapts';
 import { signPayload } from '../../api/signature';
 import { createLogger } from '../../common/logger';
 import { policyVersionOf, type LoadedConfig } from '../../config/load';
@@ -30,7 +30,13 @@ before(async () => {
   const config = buildConfig({
     secrets: { SCIM_TOKEN, LDAP_PASSWORD: ldap.bindPassword },
     applications: [
-      { id: 'crm', kind: 'scim', baseUrl: scim.baseUrl, token: { env: 'SCIM_TOKEN' }, deprovision: 'disable' },
+      {
+        id: 'crm',
+        kind: 'scim',
+        baseUrl: scim.baseUrl,
+        token: { env: 'SCIM_TOKEN' },
+        deprovision: 'disable',
+      },
       {
         id: 'directory',
         kind: 'ldap',
@@ -44,7 +50,11 @@ before(async () => {
     ],
     roles: [
       { id: 'all', grants: { directory: ['staff'] } },
-      { id: 'eng', when: { department: ['Engineering'] }, grants: { directory: ['engineering', 'vpn'], crm: ['crm-readonly'] } },
+      {
+        id: 'eng',
+        when: { department: ['Engineering'] },
+        grants: { directory: ['engineering', 'vpn'], crm: ['crm-readonly'] },
+      },
     ],
   });
   const loaded: LoadedConfig = { path: 'test', config, policyVersion: policyVersionOf(config) };
@@ -84,15 +94,23 @@ async function status(employeeId: string): Promise<IdentityStatus | undefined> {
 
 async function scimUser(userName: string): Promise<{ id: string; active: boolean } | undefined> {
   const filter = encodeURIComponent(`userName eq "${userName}"`);
-  const response = await fetch(`${scim.baseUrl}/Users?filter=${filter}`, { headers: { authorization: `Bearer ${SCIM_TOKEN}` } });
+  const response = await fetch(`${scim.baseUrl}/Users?filter=${filter}`, {
+    headers: { authorization: `Bearer ${SCIM_TOKEN}` },
+  });
   const body = (await response.json()) as { Resources?: { id: string; active: boolean }[] };
   return body.Resources?.[0];
 }
 
 async function scimGroupsOf(userId: string): Promise<string[]> {
-  const response = await fetch(`${scim.baseUrl}/Groups`, { headers: { authorization: `Bearer ${SCIM_TOKEN}` } });
-  const body = (await response.json()) as { Resources: { displayName: string; members?: { value: string }[] }[] };
-  return body.Resources.filter((g) => g.members?.some((m) => m.value === userId)).map((g) => g.displayName).sort();
+  const response = await fetch(`${scim.baseUrl}/Groups`, {
+    headers: { authorization: `Bearer ${SCIM_TOKEN}` },
+  });
+  const body = (await response.json()) as {
+    Resources: { displayName: string; members?: { value: string }[] }[];
+  };
+  return body.Resources.filter((g) => g.members?.some((m) => m.value === userId))
+    .map((g) => g.displayName)
+    .sort();
 }
 
 async function ldapUser(userName: string) {
@@ -139,9 +157,15 @@ void test('hire then terminate through the HTTP API: accounts appear, then every
   assert.equal((await scimUser(person.userName))?.active, false);
   assert.deepEqual(await scimGroupsOf(crmUser.id), []);
   const directoryAfter = await ldapUser(person.userName);
-  assert.equal(directoryAfter.entry?.pwdAccountLockedTime, '000001010000Z', 'the LDAP account is locked by ppolicy');
+  assert.equal(
+    directoryAfter.entry?.pwdAccountLockedTime,
+    '000001010000Z',
+    'the LDAP account is locked by ppolicy',
+  );
   assert.deepEqual(directoryAfter.groups, []);
-  console.log(`# leaver: termination accepted → every application verified in ${elapsed} ms (including status polling)`);
+  console.log(
+    `# leaver: termination accepted → every application verified in ${elapsed} ms (including status polling)`,
+  );
 });
 
 void test('a rehire after leaving starts a new run under the same workflow id', async () => {
@@ -190,7 +214,11 @@ void test('unsigned, badly signed and stale requests are rejected with 401 and s
 
 void test('an invalid event is rejected with 400 naming every invalid field', async () => {
   const person = employee();
-  const event = { ...hrEvent('hire', person), type: 'fire', employee: { ...person, email: 'not-an-email', id: 'bad id' } };
+  const event = {
+    ...hrEvent('hire', person),
+    type: 'fire',
+    employee: { ...person, email: 'not-an-email', id: 'bad id' },
+  };
   const body = JSON.stringify(event);
   const response = await post(body, signPayload(body, HR_SECRET));
   assert.equal(response.status, 400);
@@ -210,7 +238,9 @@ void test('an oversized body is rejected with 413', async () => {
 });
 
 void test('status needs the API token', async () => {
-  const response = await fetch(`${service.apiUrl}/v1/identities/E1`, { headers: { authorization: 'Bearer wrong' } });
+  const response = await fetch(`${service.apiUrl}/v1/identities/E1`, {
+    headers: { authorization: 'Bearer wrong' },
+  });
   assert.equal(response.status, 401);
   const anonymous = await fetch(`${service.apiUrl}/v1/identities/E1`);
   assert.equal(anonymous.status, 401);

@@ -12,7 +12,11 @@ import { workflowBundle } from '../support/temporal';
 const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));
 
 void test('recorded histories exist for the joiner, the leaver and a termination during a joiner', () => {
-  assert.deepEqual(files.sort(), ['joiner-active.json', 'leaver-left.json', 'termination-during-joiner.json']);
+  assert.deepEqual(files.sort(), [
+    'joiner-active.json',
+    'leaver-left.json',
+    'termination-during-joiner.json',
+  ]);
 });
 
 for (const file of files) {

@@ -15,7 +15,18 @@ export async function recordHistory(handle: WorkflowHandle, name: string): Promi
   const { runId } = await handle.describe();
   const json = execFileSync(
     temporalCli(),
-    ['workflow', 'show', '--workflow-id', handle.workflowId, '--run-id', runId, '--address', temporalAddress(), '--output', 'json'],
+    [
+      'workflow',
+      'show',
+      '--workflow-id',
+      handle.workflowId,
+      '--run-id',
+      runId,
+      '--address',
+      temporalAddress(),
+      '--output',
+      'json',
+    ],
     { encoding: 'utf8' },
   );
   writeFileSync(join(HISTORIES_DIR, `${name}.json`), json);

@@ -1,7 +1,13 @@
 // Test access to the shared Temporal dev server that `npm test` starts, plus a worker per test file.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import type { JmlConfig } from '../../domain/config';
 import { createIdentityWorker } from '../../workers/identity-worker';
 
@@ -11,7 +17,9 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 export function temporalAddress(): string {
   const address = process.env.JML_TEST_TEMPORAL_ADDRESS;
   if (!address) {
-    throw new Error('JML_TEST_TEMPORAL_ADDRESS is not set: run the tests with `npm test`, which starts a Temporal dev server');
+    throw new Error(
+      'JML_TEST_TEMPORAL_ADDRESS is not set: run the tests with `npm test`, which starts a Temporal dev server',
+    );
   }
   return address;
 }

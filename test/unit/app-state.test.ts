@@ -20,9 +20,10 @@ void describe('provisionGaps', () => {
   });
 
   void test('missing entitlements are listed in the order they were wanted', () => {
-    assert.deepEqual(provisionGaps(state({ entitlements: ['engineering'] }), ['staff', 'engineering', 'oncall']), [
-      'missing entitlements: staff, oncall',
-    ]);
+    assert.deepEqual(
+      provisionGaps(state({ entitlements: ['engineering'] }), ['staff', 'engineering', 'oncall']),
+      ['missing entitlements: staff, oncall'],
+    );
   });
 
   void test('inactive and missing entitlements are both reported', () => {

@@ -38,7 +38,12 @@ function minimal(): Record<string, unknown> {
   return {
     http: { hrWebhookSecret: { env: 'JML_HR_WEBHOOK_SECRET' }, apiToken: { env: 'JML_API_TOKEN' } },
     applications: [
-      { id: 'crm', kind: 'scim', baseUrl: 'https://crm.example.com/scim/v2', token: { env: 'SAMPLE_SCIM_TOKEN' } },
+      {
+        id: 'crm',
+        kind: 'scim',
+        baseUrl: 'https://crm.example.com/scim/v2',
+        token: { env: 'SAMPLE_SCIM_TOKEN' },
+      },
       {
         id: 'directory',
         kind: 'ldap',
@@ -134,7 +139,9 @@ void describe('loadConfig', () => {
   void test('a bad URL is named by its application index', () => {
     const data = minimal();
     (data.applications as Record<string, unknown>[])[0]!.baseUrl = 'not a url';
-    assert.deepEqual(problemsOf(data).problems, [{ path: 'applications.0.baseUrl', message: 'Invalid URL' }]);
+    assert.deepEqual(problemsOf(data).problems, [
+      { path: 'applications.0.baseUrl', message: 'must be an http:// or https:// URL' },
+    ]);
   });
 
   void test('a bad LDAP URL is named', () => {
@@ -150,6 +157,24 @@ void describe('loadConfig', () => {
     (data.applications as Record<string, unknown>[])[1]!.id = 'crm';
     assert.deepEqual(problemsOf(data).problems, [
       { path: 'applications.1.id', message: 'duplicate application id "crm"' },
+    ]);
+  });
+
+  void test('a duplicate id is reported together with problems elsewhere in the file', () => {
+    const data = minimal();
+    (data.applications as Record<string, unknown>[])[1]!.id = 'crm';
+    data.lifecycle = { joinerLeadTime: '1 day' };
+    const paths = problemsOf(data, { JML_API_TOKEN: 'x', SAMPLE_SCIM_TOKEN: 'y' }).problems.map(
+      (p) => p.path,
+    );
+    assert.deepEqual(paths.sort(), ['applications.1.id', 'http.hrWebhookSecret', 'lifecycle.joinerLeadTime']);
+  });
+
+  void test('a SCIM base URL must be http or https', () => {
+    const data = minimal();
+    (data.applications as Record<string, unknown>[])[0]!.baseUrl = 'javascript:alert(1)';
+    assert.deepEqual(problemsOf(data).problems, [
+      { path: 'applications.0.baseUrl', message: 'must be an http:// or https:// URL' },
     ]);
   });
 
@@ -177,10 +202,7 @@ void describe('loadConfig', () => {
     (data.http as Record<string, unknown>).prot = 9090;
     data.extra = true;
     const problems = problemsOf(data).problems;
-    assert.deepEqual(
-      problems.map((p) => p.path).sort(),
-      ['(root)', 'http'],
-    );
+    assert.deepEqual(problems.map((p) => p.path).sort(), ['(root)', 'http']);
     assert.ok(problems.some((p) => p.path === 'http' && p.message.includes('"prot"')));
     assert.ok(problems.some((p) => p.path === '(root)' && p.message.includes('"extra"')));
   });
@@ -224,14 +246,11 @@ void describe('loadConfig', () => {
 
   void test('the error message lists every problem, one line each, naming the file', () => {
     const data = minimal();
-    const apps = data.applications as Record<string, unknown>[];
-    apps[0]!.baseUrl = 'nope';
-    apps[1]!.id = 'crm';
+    (data.applications as Record<string, unknown>[])[0]!.baseUrl = 'nope';
     data.lifecycle = { maxRetryInterval: 'often' };
     const error = problemsOf(data, { JML_API_TOKEN: 'x', SAMPLE_SCIM_TOKEN: 'y' });
     assert.deepEqual(error.problems.map((p) => p.path).sort(), [
       'applications.0.baseUrl',
-      'applications.1.id',
       'http.hrWebhookSecret',
       'lifecycle.maxRetryInterval',
     ]);
@@ -242,6 +261,17 @@ void describe('loadConfig', () => {
       assert.ok(lines.includes(`  - ${problem.path}: ${problem.message}`), problem.path);
     }
     assert.equal(error.name, 'ConfigError');
+  });
+
+  void test('cross-application checks are reported together with a bad URL', () => {
+    const data = minimal();
+    const apps = data.applications as Record<string, unknown>[];
+    apps[0]!.baseUrl = 'nope';
+    apps[1]!.id = 'crm';
+    assert.deepEqual(
+      problemsOf(data).problems.map((p) => p.path),
+      ['applications.0.baseUrl', 'applications.1.id'],
+    );
   });
 });
 
@@ -259,6 +289,20 @@ void describe('policyVersionOf', () => {
       samples: [],
     };
     assert.equal(policyVersionOf(other), policyVersionOf(config));
+  });
+
+  void test('does not depend on the order keys are written in', () => {
+    const config = base();
+    const reordered = {
+      ...config,
+      roles: config.roles.map((r) => ({
+        grants: Object.fromEntries(Object.entries(r.grants).reverse()),
+        when: r.when,
+        description: r.description,
+        id: r.id,
+      })),
+    };
+    assert.equal(policyVersionOf(reordered), policyVersionOf(config));
   });
 
   void test('changes when a role changes', () => {
@@ -289,7 +333,10 @@ void describe('temporalSettings', () => {
 
   void test('TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE override the file', () => {
     const c = config();
-    const fromFile: JmlConfig = { ...c, temporal: { ...c.temporal, address: 'file:7233', namespace: 'file-ns' } };
+    const fromFile: JmlConfig = {
+      ...c,
+      temporal: { ...c.temporal, address: 'file:7233', namespace: 'file-ns' },
+    };
     assert.equal(temporalSettings(fromFile, {}).address, 'file:7233');
     assert.equal(temporalSettings(fromFile, {}).namespace, 'file-ns');
     const settings = temporalSettings(fromFile, {
@@ -305,7 +352,10 @@ void describe('temporalSettings', () => {
     const withKey = temporalSettings(config(), { TEMPORAL_API_KEY: 'key' });
     assert.equal(withKey.apiKey, 'key');
     assert.ok(withKey.tls);
-    assert.equal(temporalSettings(config(), { TEMPORAL_API_KEY: 'key', TEMPORAL_TLS: 'false' }).tls, undefined);
+    assert.equal(
+      temporalSettings(config(), { TEMPORAL_API_KEY: 'key', TEMPORAL_TLS: 'false' }).tls,
+      undefined,
+    );
     assert.ok(temporalSettings(config(), { TEMPORAL_TLS: 'true' }).tls);
   });
 
@@ -340,6 +390,16 @@ void describe('temporalSettings', () => {
         },
       );
     }
+  });
+
+  void test('a TLS file that cannot be read is a ConfigError naming the variable', () => {
+    assert.throws(
+      () => temporalSettings(config(), { TEMPORAL_TLS_SERVER_CA_CERT_PATH: join(dir, 'missing-ca.pem') }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.problems[0]?.path === 'TEMPORAL_TLS_SERVER_CA_CERT_PATH' &&
+        /ENOENT/.test(error.problems[0].message),
+    );
   });
 
   void test('an invalid TEMPORAL_TLS value is a ConfigError naming the variable', () => {

@@ -47,7 +47,7 @@ void describe('durationSchema', () => {
     const result = durationSchema.safeParse('5 minutes');
     assert.equal(result.success, false);
     assert.deepEqual(
-      result.error!.issues.map((i) => i.message),
+      result.error.issues.map((i) => i.message),
       ['"5 minutes" is not a duration like 90s, 15m, 2h or 3d'],
     );
   });
@@ -55,7 +55,7 @@ void describe('durationSchema', () => {
   void test('a non-string fails as a type error, not as a duration error', () => {
     const result = durationSchema.safeParse(300);
     assert.equal(result.success, false);
-    assert.equal(result.error!.issues.length, 1);
-    assert.equal(result.error!.issues[0]?.code, 'invalid_type');
+    assert.equal(result.error.issues.length, 1);
+    assert.equal(result.error.issues[0]?.code, 'invalid_type');
   });
 });

@@ -2,7 +2,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/activity';
-import { PERMANENT_FAILURE, TRANSIENT_FAILURE, mapped, toApplicationFailure } from '../../activities/failures';
+import {
+  PERMANENT_FAILURE,
+  TRANSIENT_FAILURE,
+  mapped,
+  toApplicationFailure,
+} from '../../activities/failures';
 import { PermanentConnectorError, TransientConnectorError } from '../../connectors/errors';
 import { parseRetryAfter } from '../../connectors/scim/scim-http';
 
@@ -80,12 +85,14 @@ void describe('parseRetryAfter', () => {
     assert.equal(parseRetryAfter('Wed, 01 May 2024 08:00:30 GMT', now), 30_000);
   });
 
-  void test('an HTTP-date in the past means no wait', () => {
-    assert.equal(parseRetryAfter('Wed, 01 May 2024 07:00:00 GMT', now), 0);
+  void test('garbage is ignored rather than read as a date or a number', () => {
+    for (const value of ['-5', 'abc 5', '0x10', '1e3', '2.5', 'soon']) {
+      assert.equal(parseRetryAfter(value, now), undefined, value);
+    }
   });
 
-  void test('reads fractional seconds, rounded to milliseconds', () => {
-    assert.equal(parseRetryAfter('1.5', now), 1_500);
+  void test('an HTTP-date in the past means no wait', () => {
+    assert.equal(parseRetryAfter('Wed, 01 May 2024 07:00:00 GMT', now), 0);
   });
 
   void test('garbage, null and empty give undefined', () => {

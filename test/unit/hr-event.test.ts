@@ -29,7 +29,7 @@ const valid: HrEvent = {
 function rejectedPaths(input: unknown): string[] {
   const result = hrEventSchema.safeParse(input);
   assert.equal(result.success, false, 'input should have been rejected');
-  return describeIssues(result.error!).map((issue) => issue.path);
+  return describeIssues(result.error).map((issue) => issue.path);
 }
 
 function withEmployee(changes: Record<string, unknown>): unknown {
@@ -64,11 +64,11 @@ void describe('hrEventSchema', () => {
   void test('an unknown extra key is rejected, at the object that holds it', () => {
     const top = hrEventSchema.safeParse({ ...valid, salary: 100 });
     assert.equal(top.success, false);
-    assert.deepEqual(describeIssues(top.error!), [{ path: '(root)', message: 'Unrecognized key: "salary"' }]);
+    assert.deepEqual(describeIssues(top.error), [{ path: '(root)', message: 'Unrecognized key: "salary"' }]);
 
     const nested = hrEventSchema.safeParse(withEmployee({ ssn: '123' }));
     assert.equal(nested.success, false);
-    assert.deepEqual(describeIssues(nested.error!), [
+    assert.deepEqual(describeIssues(nested.error), [
       { path: 'employee', message: 'Unrecognized key: "ssn"' },
     ]);
   });
@@ -115,21 +115,24 @@ void describe('describeIssues', () => {
   void test('gives one { path, message } per issue, joining path segments with "."', () => {
     const result = hrEventSchema.safeParse(withEmployee({ email: 'nope', id: 'a b' }));
     assert.equal(result.success, false);
-    const issues = describeIssues(result.error!);
+    const issues = describeIssues(result.error);
     assert.equal(issues.length, 2);
     for (const issue of issues) {
       assert.deepEqual(Object.keys(issue).sort(), ['message', 'path']);
       assert.equal(typeof issue.message, 'string');
       assert.ok(issue.message.length > 0);
     }
-    assert.deepEqual(issues.find((i) => i.path === 'employee.id')?.message, 'must be letters, digits, ".", "_" or "-"');
+    assert.deepEqual(
+      issues.find((i) => i.path === 'employee.id')?.message,
+      'must be letters, digits, ".", "_" or "-"',
+    );
     assert.ok(issues.some((i) => i.path === 'employee.email'));
   });
 
   void test('an issue at the top level is reported as (root)', () => {
     const result = hrEventSchema.safeParse(null);
     assert.equal(result.success, false);
-    const issues = describeIssues(result.error!);
+    const issues = describeIssues(result.error);
     assert.equal(issues.length, 1);
     assert.equal(issues[0]?.path, '(root)');
   });
@@ -140,7 +143,7 @@ void describe('describeIssues', () => {
     });
     assert.equal(result.success, false);
     assert.deepEqual(
-      describeIssues(result.error!).map((i) => i.path),
+      describeIssues(result.error).map((i) => i.path),
       ['list.1.n'],
     );
   });

@@ -92,6 +92,9 @@ void describe('planAccess', () => {
   });
 
   void test('carries the policy version through unchanged', () => {
-    assert.equal(planAccess(employee, [], ['wiki'], 'sha256:0123456789ab').policyVersion, 'sha256:0123456789ab');
+    assert.equal(
+      planAccess(employee, [], ['wiki'], 'sha256:0123456789ab').policyVersion,
+      'sha256:0123456789ab',
+    );
   });
 });

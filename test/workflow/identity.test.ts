@@ -36,17 +36,30 @@ before(async () => {
     secrets: { TOKEN },
     applications: [
       { id: 'crm', kind: 'scim', baseUrl: crm.baseUrl, token: { env: 'TOKEN' }, deprovision: 'disable' },
-      { id: 'wiki', kind: 'scim', baseUrl: wikiProxy.url('/v2'), token: { env: 'TOKEN' }, deprovision: 'delete' },
+      {
+        id: 'wiki',
+        kind: 'scim',
+        baseUrl: wikiProxy.url('/v2'),
+        token: { env: 'TOKEN' },
+        deprovision: 'delete',
+      },
     ],
     roles: [
       { id: 'all', grants: { wiki: ['staff'] } },
-      { id: 'eng', when: { department: ['Engineering'] }, grants: { wiki: ['engineering'], crm: ['crm-readonly'] } },
+      {
+        id: 'eng',
+        when: { department: ['Engineering'] },
+        grants: { wiki: ['engineering'], crm: ['crm-readonly'] },
+      },
       { id: 'sales', when: { department: ['Sales'] }, grants: { wiki: ['sales'], crm: ['crm-users'] } },
     ],
   });
   crmApp = new ScimConnector(config.applications[0] as ScimApplicationConfig);
   // Checks read the wiki directly, not through the proxy.
-  wikiApp = new ScimConnector({ ...(config.applications[1] as ScimApplicationConfig), baseUrl: wiki.baseUrl });
+  wikiApp = new ScimConnector({
+    ...(config.applications[1] as ScimApplicationConfig),
+    baseUrl: wiki.baseUrl,
+  });
   worker = await startTestWorker(config);
 });
 
@@ -68,10 +81,14 @@ async function statusOf(employeeId: string) {
 }
 
 async function waitForStage(employeeId: string, stage: string, timeoutMs = 30_000) {
-  return eventually(`${employeeId} to reach ${stage}`, async () => {
-    const status = await statusOf(employeeId);
-    return status.stage === stage && status;
-  }, timeoutMs);
+  return eventually(
+    `${employeeId} to reach ${stage}`,
+    async () => {
+      const status = await statusOf(employeeId);
+      return status.stage === stage && status;
+    },
+    timeoutMs,
+  );
 }
 
 async function activityCount(handle: WorkflowHandle, activityType: string): Promise<number> {
@@ -88,11 +105,22 @@ void test('a hire creates the account and birthright groups in every application
   const status = await waitForStage(person.id, 'active');
 
   const ref = { employeeId: person.id, userName: person.userName };
-  assert.deepEqual(await crmApp.readState(ref), { exists: true, active: true, entitlements: ['crm-readonly'], openSessions: null });
+  assert.deepEqual(await crmApp.readState(ref), {
+    exists: true,
+    active: true,
+    entitlements: ['crm-readonly'],
+    openSessions: null,
+  });
   assert.deepEqual((await wikiApp.readState(ref)).entitlements, ['engineering', 'staff']);
   assert.deepEqual(status.plan?.roles, ['all', 'eng']);
   assert.equal(status.lastJoiner?.eventId, hire.eventId);
-  assert.deepEqual(status.apps.map((a) => [a.appId, a.status]), [['crm', 'verified'], ['wiki', 'verified']]);
+  assert.deepEqual(
+    status.apps.map((a) => [a.appId, a.status]),
+    [
+      ['crm', 'verified'],
+      ['wiki', 'verified'],
+    ],
+  );
   const attrs = (await handleOf(person.id).describe()).typedSearchAttributes;
   assert.equal(attrs.get(LifecycleStageKey), 'active');
   assert.equal(attrs.get(NeedsAttentionKey), false);
@@ -109,7 +137,11 @@ void test('the same HR event sent twice is processed once', async () => {
   const status = await statusOf(person.id);
   assert.equal(status.history.filter((h) => h.eventId === hire.eventId).length, 1);
   assert.equal(status.queued.length, 0);
-  assert.equal(await activityCount(handleOf(person.id), 'provisionInApp'), 2, 'one provisioning per application');
+  assert.equal(
+    await activityCount(handleOf(person.id), 'provisionInApp'),
+    2,
+    'one provisioning per application',
+  );
 });
 
 void test('a termination removes every access, verifies each application, and ends the workflow with a report', async () => {
@@ -124,12 +156,22 @@ void test('a termination removes every access, verifies each application, and en
   assert.equal(result.leaver.eventId, terminate.eventId);
   const byApp = Object.fromEntries(result.leaver.applications.map((a) => [a.appId, a]));
   assert.deepEqual(byApp.crm?.revoked, ['crm-readonly']);
-  assert.deepEqual(byApp.crm?.verifiedState, { exists: true, active: false, entitlements: [], openSessions: null });
+  assert.deepEqual(byApp.crm?.verifiedState, {
+    exists: true,
+    active: false,
+    entitlements: [],
+    openSessions: null,
+  });
   assert.deepEqual(byApp.wiki?.revoked, ['engineering', 'staff']);
   assert.equal(byApp.wiki?.deleted, true);
   assert.equal(byApp.wiki?.verifiedState.exists, false);
   const ref = { employeeId: person.id, userName: person.userName };
-  assert.deepEqual(await crmApp.readState(ref), { exists: true, active: false, entitlements: [], openSessions: null });
+  assert.deepEqual(await crmApp.readState(ref), {
+    exists: true,
+    active: false,
+    entitlements: [],
+    openSessions: null,
+  });
   assert.equal((await wikiApp.readState(ref)).exists, false);
   assert.ok(result.processedEventIds.includes(terminate.eventId));
   await recordHistory(handleOf(person.id), 'leaver-left');
@@ -157,7 +199,10 @@ void test('an application that is down is retried, flagged NeedsAttention, and v
   }
   const status = await waitForStage(person.id, 'active');
   assert.equal(status.needsAttention, false);
-  assert.deepEqual((await wikiApp.readState({ employeeId: person.id, userName: person.userName })).entitlements, ['sales', 'staff']);
+  assert.deepEqual(
+    (await wikiApp.readState({ employeeId: person.id, userName: person.userName })).entitlements,
+    ['sales', 'staff'],
+  );
   assert.equal((await handleOf(person.id).describe()).typedSearchAttributes.get(NeedsAttentionKey), false);
 });
 
@@ -166,7 +211,10 @@ void test('an application answering 429 with Retry-After is retried after the de
   wikiProxy.failNext(4, 429, { 'Retry-After': '1' });
   await send(hrEvent('hire', person));
   await waitForStage(person.id, 'active');
-  assert.deepEqual((await wikiApp.readState({ employeeId: person.id, userName: person.userName })).entitlements, ['sales', 'staff']);
+  assert.deepEqual(
+    (await wikiApp.readState({ employeeId: person.id, userName: person.userName })).entitlements,
+    ['sales', 'staff'],
+  );
 });
 
 void test('a termination during an unfinished joiner cancels it, removes what it granted, then runs the leaver', async () => {
@@ -175,23 +223,32 @@ void test('a termination during an unfinished joiner cancels it, removes what it
   await wikiProxy.goDown();
   const hire = hrEvent('hire', person);
   const terminate = hrEvent('terminate', person, { urgent: true });
-  let result: IdentityResult;
   try {
     await send(hire);
     // The crm part of the joiner completes while the wiki is unreachable.
-    await eventually('crm to be granted', async () => (await crmApp.readState(ref)).entitlements.includes('crm-readonly'));
+    await eventually('crm to be granted', async () =>
+      (await crmApp.readState(ref)).entitlements.includes('crm-readonly'),
+    );
     await send(terminate);
     await eventually('the leaver to start', async () => (await statusOf(person.id)).stage === 'leaving');
   } finally {
     await wikiProxy.comeUp();
   }
-  result = await handleOf(person.id).result();
+  const result: IdentityResult = await handleOf(person.id).result();
   const status = await statusOf(person.id);
   assert.deepEqual(
     status.history.map((h) => [h.eventId, h.outcome]),
-    [[hire.eventId, 'cancelled'], [terminate.eventId, 'completed']],
+    [
+      [hire.eventId, 'cancelled'],
+      [terminate.eventId, 'completed'],
+    ],
   );
-  assert.deepEqual(await crmApp.readState(ref), { exists: true, active: false, entitlements: [], openSessions: null });
+  assert.deepEqual(await crmApp.readState(ref), {
+    exists: true,
+    active: false,
+    entitlements: [],
+    openSessions: null,
+  });
   assert.equal((await wikiApp.readState(ref)).exists, false);
   assert.deepEqual(result.leaver.applications.find((a) => a.appId === 'crm')?.revoked, ['crm-readonly']);
   await recordHistory(handleOf(person.id), 'termination-during-joiner');
@@ -213,7 +270,10 @@ void test('effective dates are durable timers: a future hire waits, an urgent te
   const result = await handleOf(person.id).result();
   assert.equal(result.stage, 'left');
   const status = await statusOf(person.id);
-  assert.deepEqual(status.history.map((h) => h.outcome), ['cancelled', 'completed']);
+  assert.deepEqual(
+    status.history.map((h) => h.outcome),
+    ['cancelled', 'completed'],
+  );
 });
 
 void test('a termination effective in a few seconds runs when due', async () => {
@@ -255,8 +315,16 @@ void test('continue-as-new carries the processed events and the state over', asy
   for (let i = 0; i < 8; i++) {
     await send(hrEvent('change', { ...person, title: `Engineer ${i}` }));
   }
-  await eventually('a new run', async () => (await handleOf(person.id).describe()).runId !== firstRun, 60_000);
-  await eventually('all moves processed', async () => (await statusOf(person.id)).history.length === 9, 60_000);
+  await eventually(
+    'a new run',
+    async () => (await handleOf(person.id).describe()).runId !== firstRun,
+    60_000,
+  );
+  await eventually(
+    'all moves processed',
+    async () => (await statusOf(person.id)).history.length === 9,
+    60_000,
+  );
   await send(hire);
   const status = await statusOf(person.id);
   assert.equal(status.stage, 'active');

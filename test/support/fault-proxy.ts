@@ -1,0 +1,125 @@
+// A real HTTP reverse proxy in front of a real server, for fault injection: it answers chosen
+// error statuses instead of forwarding, or stops listening altogether, so connectors meet
+// 429s, 5xxs and refused connections the way they would in production.
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { freePort } from '../../scripts/lib/ports';
+
+export interface FaultProxy {
+  port: number;
+  /** The proxy's URL for a path on the target, e.g. url('/v2') for a SCIM base URL. */
+  url(path: string): string;
+  /** Answers the next `count` requests with `status` (and `headers`) instead of forwarding them. */
+  failNext(count: number, status: number, headers?: Record<string, string>): void;
+  /** Requests seen, forwarded or failed. */
+  readonly requests: number;
+  /** Stops listening and drops open connections, so clients get ECONNREFUSED. */
+  goDown(): Promise<void>;
+  /** Listens again on the same port. */
+  comeUp(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// Hop-by-hop headers describe one connection, not the message, so they are not passed on.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+function endToEnd(headers: IncomingMessage['headers']): IncomingMessage['headers'] {
+  const kept: IncomingMessage['headers'] = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HOP_BY_HOP.has(name.toLowerCase()) && value !== undefined) kept[name] = value;
+  }
+  return kept;
+}
+
+export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
+  const port = await freePort();
+  let seen = 0;
+  let failures: { remaining: number; status: number; headers: Record<string, string> } | undefined;
+
+  const forward = (req: IncomingMessage, res: ServerResponse) => {
+    const upstream = request(
+      {
+        host: '127.0.0.1',
+        port: targetPort,
+        method: req.method,
+        path: req.url,
+        headers: { ...endToEnd(req.headers), host: `127.0.0.1:${targetPort}` },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', (error) => {
+      if (res.headersSent) {
+        res.destroy(error);
+        return;
+      }
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ detail: `fault proxy: upstream failed: ${error.message}` }));
+    });
+    req.pipe(upstream);
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    seen += 1;
+    if (failures && failures.remaining > 0) {
+      failures.remaining -= 1;
+      const { status, headers } = failures;
+      // Drain the request first so the keep-alive connection stays usable for the next call.
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify({ status: String(status), detail: `fault proxy: injected ${status}` }));
+      });
+      return;
+    }
+    forward(req, res);
+  };
+
+  let server: Server | undefined;
+  const listen = async () => {
+    const next = createServer(handle);
+    await new Promise<void>((resolve, reject) => {
+      next.once('error', reject);
+      next.listen(port, '127.0.0.1', () => {
+        next.off('error', reject);
+        resolve();
+      });
+    });
+    server = next;
+  };
+  const close = async () => {
+    const current = server;
+    if (!current) return;
+    server = undefined;
+    const closed = new Promise<void>((resolve) => current.close(() => resolve()));
+    current.closeAllConnections();
+    await closed;
+  };
+
+  await listen();
+  return {
+    port,
+    url: (path) => `http://127.0.0.1:${port}${path.startsWith('/') ? path : `/${path}`}`,
+    failNext(count, status, headers = {}) {
+      failures = { remaining: count, status, headers };
+    },
+    get requests() {
+      return seen;
+    },
+    goDown: close,
+    async comeUp() {
+      if (!server) await listen();
+    },
+    stop: close,
+  };
+}
