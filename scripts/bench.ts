@@ -1,0 +1,159 @@
+// Benchmark: how long a leaver takes from the HR event's 202 to every application verified, through
+// the real HTTP API, Temporal dev server and scim2-server applications; beside it, the same removals
+// done by a plain sequential script (no workflow), for the ratio. Prints figures; asserts nothing.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { signPayload, SIGNATURE_HEADER } from '../api/signature';
+import { createLogger } from '../common/logger';
+import { policyVersionOf } from '../config/load';
+import { createConnectors } from '../connectors/registry';
+import { makeConfigSchema } from '../domain/config';
+import type { HrEvent } from '../domain/hr-event';
+import { identityWorkflowId } from '../domain/lifecycle';
+import { connectClient } from '../workers/temporal';
+import { startService } from '../workers/service';
+import { createScimGroups, startScimServer } from './lib/scim-server';
+import { startDevServer } from './lib/temporal-dev-server';
+
+const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 20);
+const SECRET = 'bench-secret';
+const TOKEN = 'bench-token';
+
+function person(i: number) {
+  return {
+    id: `B${String(i).padStart(5, '0')}`,
+    userName: `bench.${i}`,
+    email: `bench.${i}@example.com`,
+    givenName: 'Bench',
+    familyName: `Person ${i}`,
+    department: 'Engineering',
+    title: 'Engineer',
+    location: 'Berlin',
+    employmentType: 'employee' as const,
+  };
+}
+
+function stats(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { median: at(0.5), p95: at(0.95), min: sorted[0]!, max: sorted[sorted.length - 1]! };
+}
+
+const fmt = (s: ReturnType<typeof stats>) =>
+  `median ${s.median.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms (min ${s.min.toFixed(1)}, max ${s.max.toFixed(1)})`;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'jml-bench-'));
+  const server = await startDevServer({ headless: true, dbFile: join(dir, 'temporal.db') });
+  const [crm, wiki] = await Promise.all([
+    startScimServer({ token: TOKEN }),
+    startScimServer({ token: TOKEN }),
+  ]);
+  await createScimGroups(crm, ['crm-readonly']);
+  await createScimGroups(wiki, ['staff', 'engineering']);
+  const config = makeConfigSchema({ SECRET, TOKEN }).parse({
+    http: { port: 0, hrWebhookSecret: { env: 'SECRET' }, apiToken: { env: 'SECRET' } },
+    applications: [
+      { id: 'crm', kind: 'scim', baseUrl: crm.baseUrl, token: { env: 'TOKEN' }, deprovision: 'disable' },
+      { id: 'wiki', kind: 'scim', baseUrl: wiki.baseUrl, token: { env: 'TOKEN' }, deprovision: 'delete' },
+    ],
+    roles: [
+      { id: 'all', grants: { wiki: ['staff'] } },
+      {
+        id: 'eng',
+        when: { department: ['Engineering'] },
+        grants: { wiki: ['engineering'], crm: ['crm-readonly'] },
+      },
+    ],
+  });
+  const logger = createLogger('bench').child({}, { level: 'warn' });
+  const temporal = { address: server.address, namespace: 'default', taskQueue: 'bench' };
+  const service = await startService({
+    loaded: { path: 'bench', config, policyVersion: policyVersionOf(config) },
+    temporal,
+    logger,
+    httpPort: 0,
+  });
+  const client = await connectClient(temporal);
+  const connectors = createConnectors(config.applications);
+
+  const post = async (event: HrEvent) => {
+    const body = JSON.stringify(event);
+    const response = await fetch(`${service.apiUrl}/v1/hr/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signPayload(body, SECRET) },
+      body,
+    });
+    if (response.status !== 202)
+      throw new Error(`HR event answered ${response.status}: ${await response.text()}`);
+  };
+  const event = (type: HrEvent['type'], i: number): HrEvent => ({
+    eventId: `bench-${type}-${i}`,
+    type,
+    occurredAt: new Date().toISOString(),
+    source: 'bench',
+    urgent: type === 'terminate' ? true : undefined,
+    employee: person(i),
+  });
+
+  try {
+    const leaver: number[] = [];
+    const sequential: number[] = [];
+    for (let i = 0; i < PEOPLE; i++) {
+      await post(event('hire', i));
+      const handle = client.workflow.getHandle(identityWorkflowId(person(i).id));
+      while ((await handle.query<{ stage: string }>('status')).stage !== 'active')
+        await new Promise((r) => setTimeout(r, 10));
+      await post(event('terminate', i));
+      const accepted = performance.now();
+      await handle.result();
+      leaver.push(performance.now() - accepted);
+    }
+    // The same removal, as a script would do it: one application after the other, then read back.
+    for (let i = PEOPLE; i < 2 * PEOPLE; i++) {
+      const p = person(i);
+      const ref = { employeeId: p.id, userName: p.userName };
+      for (const [appId, connector] of connectors) {
+        await connector.ensureAccount({
+          ...ref,
+          email: p.email,
+          givenName: p.givenName,
+          familyName: p.familyName,
+        });
+        for (const group of appId === 'crm' ? ['crm-readonly'] : ['staff', 'engineering'])
+          await connector.grant(ref, group);
+      }
+      const start = performance.now();
+      for (const [appId, connector] of connectors) {
+        const state = await connector.readState(ref);
+        await connector.disable(ref);
+        for (const group of state.entitlements) await connector.revoke(ref, group);
+        if (appId === 'wiki') await connector.delete(ref);
+        await connector.readState(ref);
+      }
+      sequential.push(performance.now() - start);
+    }
+    const jml = stats(leaver);
+    const script = stats(sequential);
+    console.log(`leaver, 2 SCIM applications, ${PEOPLE} people, one at a time`);
+    console.log(`  jml: HR event 202 → every application verified: ${fmt(jml)}`);
+    console.log(`  sequential script, same calls, no workflow:     ${fmt(script)}`);
+    console.log(`  ratio jml / script (median): ${(jml.median / script.median).toFixed(2)}`);
+  } finally {
+    await Promise.all([...connectors.values()].map((c) => c.close()));
+    await client.connection.close();
+    await service.stop();
+    await Promise.all([crm.stop(), wiki.stop()]);
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
