@@ -39,6 +39,8 @@ function pipInstall(target: string, requirement: string): void {
       '--quiet',
       '--disable-pip-version-check',
       '--no-warn-script-location',
+      '--no-warn-conflicts',
+      '--root-user-action=ignore',
       '--target',
       target,
       requirement,
