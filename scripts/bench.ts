@@ -12,6 +12,7 @@ import { makeConfigSchema } from '../domain/config';
 import type { HrEvent } from '../domain/hr-event';
 import { identityWorkflowId } from '../domain/lifecycle';
 import { connectClient } from '../workers/temporal';
+import { installTemporalLogger } from '../workers/runtime-logger';
 import { startService } from '../workers/service';
 import { createScimGroups, startScimServer } from './lib/scim-server';
 import { startDevServer } from './lib/temporal-dev-server';
@@ -43,6 +44,9 @@ function stats(samples: number[]) {
 const fmt = (s: ReturnType<typeof stats>) =>
   `median ${s.median.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms (min ${s.min.toFixed(1)}, max ${s.max.toFixed(1)})`;
 
+const logger = createLogger('bench').child({}, { level: 'warn' });
+installTemporalLogger(logger);
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'jml-bench-'));
   const server = await startDevServer({ headless: true, dbFile: join(dir, 'temporal.db') });
@@ -67,7 +71,6 @@ async function main(): Promise<void> {
       },
     ],
   });
-  const logger = createLogger('bench').child({}, { level: 'warn' });
   const temporal = { address: server.address, namespace: 'default', taskQueue: 'bench' };
   const service = await startService({
     loaded: { path: 'bench', config, policyVersion: policyVersionOf(config) },

@@ -5,12 +5,14 @@ import { mkdirSync } from 'node:fs';
 import { applyDevSecrets } from '../common/dev-secrets';
 import { createLogger } from '../common/logger';
 import { ConfigError, loadConfig, temporalSettings } from '../config/load';
+import { installTemporalLogger } from '../workers/runtime-logger';
 import { startService } from '../workers/service';
 import { startDevServer } from './lib/temporal-dev-server';
 import { createScimGroups, startScimServer } from './lib/scim-server';
 import { DATA_DIR } from './lib/tools';
 
 const logger = createLogger('jml');
+installTemporalLogger(logger);
 
 async function main(): Promise<void> {
   const generated = applyDevSecrets(process.env, true);
