@@ -69,9 +69,15 @@ class IdentityRun {
     this.state = input.carried ?? { stage: 'pending', processedEventIds: [], queue: [], history: [] };
     this.processed = new Set(this.state.processedEventIds);
     this.progress = new Progress(this.state.stage);
-    setHandler(hrEventSignal, (event) => this.receive(event));
-    setHandler(retrySignal, ({ appId }) => this.progress.requestRetry(appId));
-    setHandler(statusQuery, () => this.status());
+    setHandler(hrEventSignal, (event) => this.receive(event), {
+      description: 'An HR event (hire, change, terminate, rehire) for this person; duplicates are ignored.',
+    });
+    setHandler(retrySignal, ({ appId }) => this.progress.requestRetry(appId), {
+      description: 'Try failing applications again now. Input: {} for all, or {"appId": "crm"}.',
+    });
+    setHandler(statusQuery, () => this.status(), {
+      description: 'Stage, what the workflow waits for, plan, per-application progress and reports.',
+    });
     // Terminations carried over from a previous run still need their effective-date trigger.
     this.state.queue.filter((e) => e.type === 'terminate').forEach((e) => this.armTermination(e));
   }
