@@ -3,7 +3,9 @@ import type { AccountRef, AppState } from '../domain/app-state';
 import type { DeprovisionMode, JmlConfig } from '../domain/config';
 import type { Employee } from '../domain/hr-event';
 import { planAccess, type AccessPlan } from '../domain/policy';
+import type { Policy } from '../domain/policy-schema';
 import type { Connector } from '../connectors/connector';
+import type { Logger } from '../common/logger';
 import { mapped } from './failures';
 
 export interface ApplicationSummary {
@@ -40,13 +42,27 @@ export interface DeprovisionResult {
   sessionsEnded: number;
 }
 
-export interface ActivityDeps {
-  config: JmlConfig;
-  policyVersion: string;
-  connectors: Map<string, Connector>;
+export interface ApproverNotice {
+  kind: 'request' | 'reminder' | 'escalation';
+  requestId: string;
+  employeeId: string;
+  appId: string;
+  entitlement: string;
+  stepLabel: string;
+  approvers: string[];
+  deadline?: string;
 }
 
-export function createActivities({ config, policyVersion, connectors }: ActivityDeps) {
+export interface ActivityDeps {
+  config: JmlConfig;
+  policy: Policy;
+  policyVersion: string;
+  connectors: Map<string, Connector>;
+  /** Where approver notifications go (ids only, no personal data). */
+  logger?: Pick<Logger, 'info'>;
+}
+
+export function createActivities({ config, policy, policyVersion, connectors, logger }: ActivityDeps) {
   const connectorFor = (appId: string): Connector => {
     const connector = connectors.get(appId);
     if (!connector) throw new Error(`application "${appId}" is not configured`);
@@ -60,11 +76,11 @@ export function createActivities({ config, policyVersion, connectors }: Activity
   });
 
   return {
-    /** Evaluates the role rules for one person; the result (with the policy version) is the plan of record. */
+    /** Evaluates the policy for one person; the result (with the policy version) is the plan of record. */
     planAccess(employee: Employee): Promise<PlanResult> {
       const appIds = config.applications.map((a) => a.id);
       return Promise.resolve({
-        plan: planAccess(employee, config.roles, appIds, policyVersion),
+        plan: planAccess(employee, policy, appIds, policyVersion),
         applications: config.applications.map((a) => ({ id: a.id, deprovision: a.deprovision })),
       });
     },
@@ -114,6 +130,15 @@ export function createActivities({ config, policyVersion, connectors }: Activity
         if (deleted) await connector.delete(account);
         return { revoked: before.entitlements, disabled: true, deleted, sessionsEnded };
       });
+    },
+
+    /** Tells approvers a decision is wanted (a structured log line that a notifier can forward). */
+    notifyApprovers(notice: ApproverNotice): Promise<void> {
+      logger?.info(
+        { approval: notice },
+        `approval ${notice.kind}: ${notice.requestId} waits for ${notice.stepLabel}`,
+      );
+      return Promise.resolve();
     },
 
     /** Reads the person's account back from the application: the only evidence of verification. */

@@ -2,10 +2,11 @@
 // A bad file stops start-up with one line per problem, each naming the key.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { makeConfigSchema, type JmlConfig } from '../domain/config';
+import { makePolicySchema, type Policy } from '../domain/policy-schema';
 import { describeIssues } from '../domain/hr-event';
 
 export const DEFAULT_CONFIG_PATH = 'config/jml.yaml';
@@ -22,38 +23,70 @@ export class ConfigError extends Error {
   }
 }
 
-export interface LoadedConfig {
+export interface LoadedPolicy {
+  policyPath: string;
+  policy: Policy;
+  /** `<version>@sha256:<content hash>`: recorded in every plan, so an edit without a new version still shows. */
+  policyVersion: string;
+}
+
+export interface LoadedConfig extends LoadedPolicy {
   path: string;
   config: JmlConfig;
-  /** Content hash of the role rules: recorded in every plan as the policy version. */
-  policyVersion: string;
 }
 
 export function configPath(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.JML_CONFIG ?? DEFAULT_CONFIG_PATH);
 }
 
-export function loadConfig(path = configPath(), env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+function readYaml(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(path, [{ path: '(file)', message: (error as Error).message }]);
   }
-  let raw: unknown;
   try {
-    raw = parse(text);
+    return parse(text);
   } catch (error) {
     throw new ConfigError(path, [{ path: '(yaml)', message: (error as Error).message }]);
   }
-  const parsed = makeConfigSchema(env).safeParse(raw);
-  if (!parsed.success) throw new ConfigError(path, describeIssues(parsed.error));
-  return { path, config: parsed.data, policyVersion: policyVersionOf(parsed.data) };
 }
 
-export function policyVersionOf(config: JmlConfig): string {
-  const digest = createHash('sha256').update(canonicalJson(config.roles)).digest('hex');
-  return `sha256:${digest.slice(0, 12)}`;
+/** Loads the configuration and the policy file it names (relative to the configuration file). */
+export function loadConfig(path = configPath(), env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const config = parseOrThrow(path, makeConfigSchema(env), readYaml(path));
+  const policyPath = resolve(dirname(path), config.policy);
+  return { path, config, ...policyFrom(policyPath, readYaml(policyPath), appIdsOf(config)) };
+}
+
+/** Loads a policy file; with the configured application ids, also checks it names only those. */
+export function loadPolicy(path: string, configuredApps?: string[]): LoadedPolicy {
+  return policyFrom(path, readYaml(path), configuredApps);
+}
+
+/** Validates a configuration and a policy given as objects (the same checks as the files get). */
+export function configFromObjects(raw: unknown, rawPolicy: unknown, env: NodeJS.ProcessEnv): LoadedConfig {
+  const config = parseOrThrow('(configuration)', makeConfigSchema(env), raw);
+  return { path: '(configuration)', config, ...policyFrom('(policy)', rawPolicy, appIdsOf(config)) };
+}
+
+function policyFrom(path: string, raw: unknown, configuredApps?: string[]): LoadedPolicy {
+  const policy = parseOrThrow(path, makePolicySchema(configuredApps), raw);
+  return { policyPath: path, policy, policyVersion: policyVersionOf(policy) };
+}
+
+function parseOrThrow<S extends z.ZodType>(path: string, schema: S, raw: unknown): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(path, describeIssues(parsed.error));
+  return parsed.data;
+}
+
+const appIdsOf = (config: JmlConfig) => config.applications.map((a) => a.id);
+
+export function policyVersionOf(policy: Policy): string {
+  const digest = createHash('sha256').update(canonicalJson(policy)).digest('hex');
+  return `${policy.version}@sha256:${digest.slice(0, 12)}`;
 }
 
 /** JSON with object keys sorted, so that the same rules written in another order hash the same. */

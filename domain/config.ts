@@ -1,4 +1,5 @@
-// The one configuration schema: Temporal connection, HTTP front door, applications and role rules.
+// The one configuration schema: Temporal connection, HTTP front door, applications, and where the
+// access policy is (domain/policy-schema.ts).
 // Secrets are never written in the file: they are `{ env: NAME }` references resolved at load time.
 import { z } from 'zod';
 import { durationSchema } from './duration';
@@ -53,23 +54,6 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
 
   const application = z.discriminatedUnion('kind', [scimApp, ldapApp]);
 
-  const attributeMatch = z.array(z.string().min(1)).min(1).optional();
-  const role = z.strictObject({
-    id: z.string().min(1),
-    description: z.string().optional(),
-    /** Every listed attribute must match one of its values; an empty `when` matches everyone. */
-    when: z
-      .strictObject({
-        department: attributeMatch,
-        title: attributeMatch,
-        location: attributeMatch,
-        employmentType: attributeMatch,
-      })
-      .default({}),
-    /** Entitlements (group names) per application id. */
-    grants: z.record(appId, z.array(z.string().min(1)).min(1)),
-  });
-
   return z
     .strictObject({
       temporal: z
@@ -97,7 +81,8 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
         })
         .default({ joinerLeadTime: 86_400_000, maxRetryInterval: 60_000 }),
       applications: z.array(application).min(1),
-      roles: z.array(role).default([]),
+      /** The access policy file (roles, entitlements, approvals), relative to this file. Default: policy.yaml. */
+      policy: z.string().min(1).default('policy.yaml'),
       /** Local sample applications that `npm start` runs (demos only; leave out in production). */
       samples: z
         .array(
@@ -117,9 +102,9 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
     });
 }
 
-/** Cross-references: application ids are unique and role rules grant only in known applications. */
+/** Application ids are unique. */
 function checkReferences(raw: unknown, ctx: z.RefinementCtx): void {
-  const config = raw as { applications?: { id?: unknown }[]; roles?: { grants?: unknown }[] };
+  const config = raw as { applications?: { id?: unknown }[] };
   const ids = new Set<string>();
   (config.applications ?? []).forEach((app, i) => {
     if (typeof app?.id !== 'string') return;
@@ -132,23 +117,9 @@ function checkReferences(raw: unknown, ctx: z.RefinementCtx): void {
     }
     ids.add(app.id);
   });
-  (Array.isArray(config.roles) ? config.roles : []).forEach((role, i) => {
-    const grants = role?.grants;
-    if (!grants || typeof grants !== 'object') return;
-    for (const target of Object.keys(grants)) {
-      if (!ids.has(target)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['roles', i, 'grants', target],
-          message: `unknown application "${target}"`,
-        });
-      }
-    }
-  });
 }
 
 export type JmlConfig = z.output<ReturnType<typeof makeConfigSchema>>;
 export type ApplicationConfig = JmlConfig['applications'][number];
 export type ScimApplicationConfig = Extract<ApplicationConfig, { kind: 'scim' }>;
 export type LdapApplicationConfig = Extract<ApplicationConfig, { kind: 'ldap' }>;
-export type RoleRule = JmlConfig['roles'][number];

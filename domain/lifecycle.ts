@@ -61,6 +61,10 @@ export interface JoinerReport {
   completedAt: string;
   plan: AccessPlan;
   applications: JoinerAppReport[];
+  /** Privileged grants and how they were decided. */
+  approvals: ApprovalRequest[];
+  /** What the person holds after this step, per application (approved privileged grants included). */
+  granted: Record<string, string[]>;
 }
 
 export interface ProcessedEvent {
@@ -69,6 +73,51 @@ export interface ProcessedEvent {
   source: string;
   outcome: 'completed' | 'cancelled' | 'superseded' | 'duplicate';
   at: string;
+}
+
+/** An approver's decision on one request (the `decision` signal and `decide` update argument). */
+export interface ApprovalDecision {
+  requestId: string;
+  approve: boolean;
+  /** Employee id of the approver. */
+  approver: string;
+  reason?: string;
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'withdrawn';
+
+/** A privileged grant waiting for (or past) a human decision. */
+export interface ApprovalRequest {
+  requestId: string;
+  employeeId: string;
+  eventId: string;
+  appId: string;
+  entitlement: string;
+  risk: string;
+  status: ApprovalStatus;
+  /** Index of the current step in the chain, and in words who it asks. */
+  step: number;
+  stepLabel: string;
+  /** Who may decide now. */
+  approvers: string[];
+  requestedAt: string;
+  stepDeadline?: string;
+  reminders: number;
+  escalations: number;
+  decidedBy?: string;
+  decidedAt?: string;
+  reason?: string;
+  /** Decisions that were refused (wrong approver, already decided), for the audit trail. */
+  rejectedDecisions: { approver: string; at: string; why: string }[];
+}
+
+/** The request id names the person, so front doors can route a decision without a lookup. */
+export function approvalRequestId(employeeId: string, sequence: number): string {
+  return `apr-${sequence}-${employeeId}`;
+}
+
+export function employeeIdOfRequest(requestId: string): string | undefined {
+  return /^apr-\d+-([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(requestId)?.[1];
 }
 
 export interface IdentityStatus {
@@ -81,6 +130,7 @@ export interface IdentityStatus {
   queued: { eventId: string; type: HrEventType; effectiveAt?: string }[];
   plan?: AccessPlan;
   apps: AppProgress[];
+  approvals: ApprovalRequest[];
   lastJoiner?: JoinerReport;
   lastLeaver?: LeaverReport;
   history: ProcessedEvent[];

@@ -6,9 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signPayload, SIGNATURE_HEADER } from '../api/signature';
 import { createLogger } from '../common/logger';
-import { policyVersionOf } from '../config/load';
+import { configFromObjects } from '../config/load';
 import { createConnectors } from '../connectors/registry';
-import { makeConfigSchema } from '../domain/config';
 import type { HrEvent } from '../domain/hr-event';
 import { identityWorkflowId } from '../domain/lifecycle';
 import { connectClient } from '../workers/temporal';
@@ -56,24 +55,35 @@ async function main(): Promise<void> {
   ]);
   await createScimGroups(crm, ['crm-readonly']);
   await createScimGroups(wiki, ['staff', 'engineering']);
-  const config = makeConfigSchema({ SECRET, TOKEN }).parse({
-    http: { port: 0, hrWebhookSecret: { env: 'SECRET' }, apiToken: { env: 'SECRET' } },
-    applications: [
-      { id: 'crm', kind: 'scim', baseUrl: crm.baseUrl, token: { env: 'TOKEN' }, deprovision: 'disable' },
-      { id: 'wiki', kind: 'scim', baseUrl: wiki.baseUrl, token: { env: 'TOKEN' }, deprovision: 'delete' },
-    ],
-    roles: [
-      { id: 'all', grants: { wiki: ['staff'] } },
-      {
-        id: 'eng',
-        when: { department: ['Engineering'] },
-        grants: { wiki: ['engineering'], crm: ['crm-readonly'] },
+  const loaded = configFromObjects(
+    {
+      http: { port: 0, hrWebhookSecret: { env: 'SECRET' }, apiToken: { env: 'SECRET' } },
+      applications: [
+        { id: 'crm', kind: 'scim', baseUrl: crm.baseUrl, token: { env: 'TOKEN' }, deprovision: 'disable' },
+        { id: 'wiki', kind: 'scim', baseUrl: wiki.baseUrl, token: { env: 'TOKEN' }, deprovision: 'delete' },
+      ],
+    },
+    {
+      version: 'bench',
+      applications: {
+        crm: { entitlements: { 'crm-readonly': {} } },
+        wiki: { entitlements: { staff: {}, engineering: {} } },
       },
-    ],
-  });
+      roles: [
+        { id: 'all', grants: { wiki: ['staff'] } },
+        {
+          id: 'eng',
+          when: { department: ['Engineering'] },
+          grants: { wiki: ['engineering'], crm: ['crm-readonly'] },
+        },
+      ],
+    },
+    { SECRET, TOKEN },
+  );
+  const { config } = loaded;
   const temporal = { address: server.address, namespace: 'default', taskQueue: 'bench' };
   const service = await startService({
-    loaded: { path: 'bench', config, policyVersion: policyVersionOf(config) },
+    loaded,
     temporal,
     logger,
     httpPort: 0,

@@ -1,18 +1,23 @@
 // Builds the worker that runs identity workflows and their activities for one configuration.
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import type { Logger } from '../common/logger';
 import type { Connector } from '../connectors/connector';
 import { createConnectors } from '../connectors/registry';
 import type { JmlConfig } from '../domain/config';
+import type { Policy } from '../domain/policy-schema';
 
 export interface IdentityWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   config: JmlConfig;
+  policy: Policy;
   policyVersion: string;
   /** Pre-built workflow code (tests bundle once); by default the worker bundles workflows/. */
   workflowBundle?: WorkflowBundle;
+  /** Receives approver notifications. */
+  logger?: Logger;
   /** Connectors to use instead of the configured ones. */
   connectors?: Map<string, Connector>;
 }
@@ -30,8 +35,10 @@ export async function createIdentityWorker(
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({
       config: options.config,
+      policy: options.policy,
       policyVersion: options.policyVersion,
       connectors,
+      logger: options.logger,
     }),
   });
   const close = async () => {

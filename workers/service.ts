@@ -39,7 +39,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     config,
+    policy: loaded.policy,
     policyVersion: loaded.policyVersion,
+    logger,
     workflowBundle: options.workflowBundle,
   });
   const running = worker.run();

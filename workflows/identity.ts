@@ -25,7 +25,15 @@ import type { AccessPlan } from '../domain/policy';
 import { activities } from './activities-proxy';
 import { runJoiner, type StepContext } from './joiner';
 import { runLeaver } from './leaver';
-import { hrEventSignal, retrySignal, statusQuery, type IdentitySettings } from './messages';
+import { ApprovalGate } from './approval-gate';
+import {
+  decideUpdate,
+  decisionSignal,
+  hrEventSignal,
+  retrySignal,
+  statusQuery,
+  type IdentitySettings,
+} from './messages';
 import { Progress } from './progress';
 
 /** Event ids remembered for de-duplication, carried across continue-as-new. */
@@ -36,6 +44,10 @@ export interface IdentityCarriedState {
   stage: LifecycleStage;
   employee?: Employee;
   plan?: AccessPlan;
+  /** What the person holds per application, as last verified (approved privileged grants included). */
+  granted: Record<string, string[]>;
+  /** Last approval request number, so ids stay unique across continue-as-new. */
+  approvalSequence: number;
   processedEventIds: string[];
   queue: HrEvent[];
   history: ProcessedEvent[];
@@ -59,6 +71,7 @@ class IdentityRun {
   private readonly employeeId: string;
   private readonly settings: IdentitySettings;
   private readonly progress: Progress;
+  private readonly gate: ApprovalGate;
   private readonly state: IdentityCarriedState;
   private readonly processed: Set<string>;
   private current?: { event: HrEvent; scope: CancellationScope; interruptible?: Interruptible };
@@ -66,9 +79,19 @@ class IdentityRun {
   constructor(input: IdentityInput) {
     this.employeeId = input.employeeId;
     this.settings = input.settings;
-    this.state = input.carried ?? { stage: 'pending', processedEventIds: [], queue: [], history: [] };
+    this.state = input.carried ?? {
+      stage: 'pending',
+      granted: {},
+      approvalSequence: 0,
+      processedEventIds: [],
+      queue: [],
+      history: [],
+    };
     this.processed = new Set(this.state.processedEventIds);
     this.progress = new Progress(this.state.stage);
+    this.gate = new ApprovalGate(this.employeeId, this.state.approvalSequence, () =>
+      this.progress.showApprovals(this.gate.pending()),
+    );
     setHandler(hrEventSignal, (event) => this.receive(event), {
       description: 'An HR event (hire, change, terminate, rehire) for this person; duplicates are ignored.',
     });
@@ -78,6 +101,25 @@ class IdentityRun {
     setHandler(statusQuery, () => this.status(), {
       description: 'Stage, what the workflow waits for, plan, per-application progress and reports.',
     });
+    setHandler(decisionSignal, (decision) => void this.gate.decide(decision), {
+      description:
+        'An approver decides: {"requestId", "approve": true|false, "approver": "<employee id>", "reason"}.',
+    });
+    setHandler(
+      decideUpdate,
+      (decision) => {
+        const request = this.gate.decide(decision);
+        if (!request) throw new Error(this.gate.refusal(decision) ?? 'decision refused');
+        return request;
+      },
+      {
+        validator: (decision) => {
+          const why = this.gate.refusal(decision);
+          if (why) throw new Error(why);
+        },
+        description: 'Like the decision signal, but an approver who may not decide is rejected at once.',
+      },
+    );
     // Terminations carried over from a previous run still need their effective-date trigger.
     this.state.queue.filter((e) => e.type === 'terminate').forEach((e) => this.armTermination(e));
   }
@@ -162,6 +204,7 @@ class IdentityRun {
   private async handle(event: HrEvent): Promise<void> {
     const ctx: StepContext = {
       progress: this.progress,
+      gate: this.gate,
       maxRetryIntervalMs: this.settings.maxRetryIntervalMs,
     };
     switch (event.type) {
@@ -172,19 +215,20 @@ class IdentityRun {
         this.progress.setStage('joining');
         const { plan } = await activities.planAccess(event.employee);
         this.state.plan = plan;
-        this.state.lastJoiner = await runJoiner(ctx, event.eventId, event.employee, plan);
+        this.state.lastJoiner = await runJoiner(ctx, event.eventId, event.employee, plan, this.state.granted);
+        this.state.granted = this.state.lastJoiner.granted;
         this.progress.setStage('active');
         return;
       }
       case 'change': {
         await this.waitUntilEffective(event, 0, 'apply the change');
-        const previous = this.state.plan;
         this.state.employee = event.employee;
-        if (this.progress.stage !== 'active' || !previous) return;
+        if (this.progress.stage !== 'active') return;
         this.progress.setStage('moving');
         const { plan } = await activities.planAccess(event.employee);
         this.state.plan = plan;
-        this.state.lastJoiner = await runJoiner(ctx, event.eventId, event.employee, plan, previous);
+        this.state.lastJoiner = await runJoiner(ctx, event.eventId, event.employee, plan, this.state.granted);
+        this.state.granted = this.state.lastJoiner.granted;
         this.progress.setStage('active');
         return;
       }
@@ -204,6 +248,7 @@ class IdentityRun {
           plan.policyVersion,
         );
         this.state.plan = undefined;
+        this.state.granted = {};
         this.progress.setStage('left');
         return;
       }
@@ -238,7 +283,7 @@ class IdentityRun {
     return {
       employeeId: this.employeeId,
       settings: this.settings,
-      carried: { ...this.state, stage: this.progress.stage },
+      carried: { ...this.state, stage: this.progress.stage, approvalSequence: this.gate.nextSequence },
     };
   }
 
@@ -253,6 +298,7 @@ class IdentityRun {
       queued: this.state.queue.map(brief),
       plan: this.state.plan,
       apps: this.progress.list(),
+      approvals: this.gate.list(),
       lastJoiner: this.state.lastJoiner,
       lastLeaver: this.state.lastLeaver,
       history: this.state.history,

@@ -1,14 +1,18 @@
 // The identity workflow's public messages and search attributes, defined once for workflow and clients.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { HrEvent } from '../domain/hr-event';
-import type { IdentityStatus } from '../domain/lifecycle';
+import type { ApprovalDecision, ApprovalRequest, IdentityStatus } from '../domain/lifecycle';
 
 /** An HR event for this person (sent with signalWithStart). */
 export const hrEventSignal = defineSignal<[HrEvent]>('hrEvent');
 /** Operator: try a failing application again now instead of waiting for the next backoff. */
 export const retrySignal = defineSignal<[{ appId?: string }]>('retry');
 export const statusQuery = defineQuery<IdentityStatus>('status');
+/** An approver's decision, sent from the Temporal UI; invalid ones are recorded and ignored. */
+export const decisionSignal = defineSignal<[ApprovalDecision]>('decision');
+/** The same decision as an update: an invalid one is rejected at once with the reason. */
+export const decideUpdate = defineUpdate<ApprovalRequest, [ApprovalDecision]>('decide');
 
 export const EmployeeIdKey = defineSearchAttributeKey('EmployeeId', SearchAttributeType.KEYWORD);
 export const LifecycleStageKey = defineSearchAttributeKey('LifecycleStage', SearchAttributeType.KEYWORD);

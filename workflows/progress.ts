@@ -1,7 +1,7 @@
 // Per-application progress of the current step, mirrored into search attributes and current
 // details so operators see in the Temporal UI what is failing and what the workflow waits for.
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { AppProgress, LifecycleStage } from '../domain/lifecycle';
+import type { AppProgress, ApprovalRequest, LifecycleStage } from '../domain/lifecycle';
 import { LifecycleStageKey, NeedsAttentionKey } from './messages';
 
 export class Progress {
@@ -10,6 +10,7 @@ export class Progress {
   private apps = new Map<string, AppProgress>();
   private retryNow = new Set<string>();
   private attentionFlag = false;
+  private approvals: ApprovalRequest[] = [];
 
   constructor(stage: LifecycleStage) {
     this.stage = stage;
@@ -37,6 +38,12 @@ export class Progress {
     const current = this.apps.get(appId) ?? { appId, status: 'working', attempts: 0 };
     this.apps.set(appId, { ...current, ...change });
     this.syncAttention();
+  }
+
+  /** Pending approvals shown in the current details, with who may decide each. */
+  showApprovals(pending: ApprovalRequest[]): void {
+    this.approvals = pending;
+    setCurrentDetails(this.details());
   }
 
   list(): AppProgress[] {
@@ -82,6 +89,20 @@ export class Progress {
     }
     const failing = apps.filter((a) => a.status === 'failing').map((a) => a.appId);
     if (failing.length) lines.push('', `Send the \`retry\` signal to try ${failing.join(', ')} again now.`);
+    if (this.approvals.length) {
+      lines.push(
+        '',
+        '**Waiting for approval** (send the `decision` signal):',
+        '',
+        '| request | access | asks | approvers | deadline |',
+        '|---|---|---|---|---|',
+      );
+      for (const r of this.approvals) {
+        lines.push(
+          `| ${r.requestId} | ${r.appId}: ${r.entitlement} (${r.risk}) | ${r.stepLabel} | ${r.approvers.join(', ')} | ${r.stepDeadline ?? ''} |`,
+        );
+      }
+    }
     return lines.join('\n');
   }
 }

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import type { Client as LdapClient } from 'ldapts';
 import { signPayload } from '../../api/signature';
 import { createLogger } from '../../common/logger';
-import { policyVersionOf, type LoadedConfig } from '../../config/load';
 import type { HrEvent } from '../../domain/hr-event';
 import type { IdentityStatus } from '../../domain/lifecycle';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
@@ -27,7 +26,7 @@ before(async () => {
   [scim, ldap] = await Promise.all([startScimServer({ token: SCIM_TOKEN }), startSlapd()]);
   await createScimGroups(scim, ['crm-users', 'crm-readonly']);
   await createGroups(ldap, ['staff', 'engineering', 'vpn']);
-  const config = buildConfig({
+  const loaded = buildConfig({
     secrets: { SCIM_TOKEN, LDAP_PASSWORD: ldap.bindPassword },
     applications: [
       {
@@ -57,7 +56,6 @@ before(async () => {
       },
     ],
   });
-  const loaded: LoadedConfig = { path: 'test', config, policyVersion: policyVersionOf(config) };
   service = await startService({
     loaded,
     temporal: { address: temporalAddress(), namespace: 'default', taskQueue: `e2e-${Date.now()}` },

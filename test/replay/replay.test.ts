@@ -11,8 +11,9 @@ import { workflowBundle } from '../support/temporal';
 
 const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));
 
-void test('recorded histories exist for the joiner, the leaver and a termination during a joiner', () => {
+void test('recorded histories exist for the joiner, an approval, the leaver and a termination during a joiner', () => {
   assert.deepEqual(files.sort(), [
+    'approval-granted.json',
     'joiner-active.json',
     'leaver-left.json',
     'termination-during-joiner.json',

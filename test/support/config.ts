@@ -1,5 +1,6 @@
-// Builds a validated jml configuration for tests, through the same zod schema production uses.
-import { makeConfigSchema, type JmlConfig } from '../../domain/config';
+// Builds a validated configuration and policy for tests, through the same schemas production uses.
+// Entitlements that roles grant and `entitlements` does not describe are declared low-risk.
+import { configFromObjects, type LoadedConfig } from '../../config/load';
 
 export interface AppSpec {
   id: string;
@@ -7,17 +8,42 @@ export interface AppSpec {
   [key: string]: unknown;
 }
 
+export interface RoleSpec {
+  id: string;
+  when?: Record<string, string[]>;
+  grants: Record<string, string[]>;
+}
+
 export function buildConfig(options: {
   applications: AppSpec[];
-  roles: unknown[];
+  roles: RoleSpec[];
+  /** Entitlement specs (risk, approval, maxDuration) per application. */
+  entitlements?: Record<string, Record<string, unknown>>;
+  owners?: Record<string, string[]>;
+  approverGroups?: Record<string, string[]>;
   secrets?: Record<string, string>;
   lifecycle?: Record<string, string>;
-}): JmlConfig {
+}): LoadedConfig {
   const env = { TEST_HR_SECRET: 'test-hr-secret', TEST_API_TOKEN: 'test-api-token', ...options.secrets };
-  return makeConfigSchema(env).parse({
-    http: { port: 0, hrWebhookSecret: { env: 'TEST_HR_SECRET' }, apiToken: { env: 'TEST_API_TOKEN' } },
-    lifecycle: { joinerLeadTime: '0s', maxRetryInterval: '1s', ...options.lifecycle },
-    applications: options.applications,
-    roles: options.roles,
-  });
+  const applications: Record<string, { owners: string[]; entitlements: Record<string, unknown> }> = {};
+  for (const app of options.applications) {
+    applications[app.id] = {
+      owners: options.owners?.[app.id] ?? [],
+      entitlements: { ...options.entitlements?.[app.id] },
+    };
+  }
+  for (const role of options.roles) {
+    for (const [appId, names] of Object.entries(role.grants)) {
+      for (const name of names) applications[appId]!.entitlements[name] ??= { risk: 'low' };
+    }
+  }
+  return configFromObjects(
+    {
+      http: { port: 0, hrWebhookSecret: { env: 'TEST_HR_SECRET' }, apiToken: { env: 'TEST_API_TOKEN' } },
+      lifecycle: { joinerLeadTime: '0s', maxRetryInterval: '1s', ...options.lifecycle },
+      applications: options.applications,
+    },
+    { version: 'test', approverGroups: options.approverGroups ?? {}, applications, roles: options.roles },
+    env,
+  );
 }

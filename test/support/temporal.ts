@@ -8,7 +8,7 @@ import {
   Runtime,
   type WorkflowBundle,
 } from '@temporalio/worker';
-import type { JmlConfig } from '../../domain/config';
+import type { LoadedConfig } from '../../config/load';
 import { createIdentityWorker } from '../../workers/identity-worker';
 
 // Worker lifecycle chatter would bury test output; errors still show.
@@ -41,7 +41,7 @@ export interface TestWorker {
 }
 
 /** A running identity worker on its own task queue, and a client for the shared server. */
-export async function startTestWorker(config: JmlConfig, policyVersion = 'test-policy'): Promise<TestWorker> {
+export async function startTestWorker(loaded: LoadedConfig): Promise<TestWorker> {
   const address = temporalAddress();
   const taskQueue = `test-${randomUUID()}`;
   const connection = await NativeConnection.connect({ address });
@@ -49,8 +49,9 @@ export async function startTestWorker(config: JmlConfig, policyVersion = 'test-p
     connection,
     namespace: 'default',
     taskQueue,
-    config,
-    policyVersion,
+    config: loaded.config,
+    policy: loaded.policy,
+    policyVersion: loaded.policyVersion,
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();

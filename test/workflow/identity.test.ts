@@ -32,7 +32,7 @@ before(async () => {
   await createScimGroups(crm, ['crm-users', 'crm-readonly']);
   await createScimGroups(wiki, ['staff', 'engineering', 'sales']);
   wikiProxy = await startFaultProxy(wiki.port);
-  const config = buildConfig({
+  const loaded = buildConfig({
     secrets: { TOKEN },
     applications: [
       { id: 'crm', kind: 'scim', baseUrl: crm.baseUrl, token: { env: 'TOKEN' }, deprovision: 'disable' },
@@ -54,13 +54,13 @@ before(async () => {
       { id: 'sales', when: { department: ['Sales'] }, grants: { wiki: ['sales'], crm: ['crm-users'] } },
     ],
   });
-  crmApp = new ScimConnector(config.applications[0] as ScimApplicationConfig);
+  crmApp = new ScimConnector(loaded.config.applications[0] as ScimApplicationConfig);
   // Checks read the wiki directly, not through the proxy.
   wikiApp = new ScimConnector({
-    ...(config.applications[1] as ScimApplicationConfig),
+    ...(loaded.config.applications[1] as ScimApplicationConfig),
     baseUrl: wiki.baseUrl,
   });
-  worker = await startTestWorker(config);
+  worker = await startTestWorker(loaded);
 });
 
 after(async () => {

@@ -1,0 +1,195 @@
+// Privileged access through the approval gate, on a real Temporal dev server with a real SCIM app:
+// decisions by signal and by update, refusals, escalation through the chain, and withdrawal.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { submitHrEvent } from '../../api/intake';
+import { ScimConnector } from '../../connectors/scim/scim-connector';
+import type { ScimApplicationConfig } from '../../domain/config';
+import type { Employee, HrEvent } from '../../domain/hr-event';
+import { identityWorkflowId, type ApprovalRequest, type IdentityStatus } from '../../domain/lifecycle';
+import type { identityWorkflow } from '../../workflows/identity';
+import { decideUpdate, decisionSignal, PendingApprovalsKey, statusQuery } from '../../workflows/messages';
+import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
+import { buildConfig } from '../support/config';
+import { recordHistory } from '../support/histories';
+import { employee, hrEvent } from '../support/people';
+import { startTestWorker, type TestWorker } from '../support/temporal';
+import { eventually } from '../support/wait';
+
+const TOKEN = 'approvals-test-token';
+const MANAGER = 'M0001';
+const OWNER = 'O0001';
+const SECURITY = ['S0001', 'S0002'];
+let crm: ScimServer;
+let worker: TestWorker;
+let crmApp: ScimConnector;
+const settings = { joinerLeadTimeMs: 0, maxRetryIntervalMs: 1000 };
+
+before(async () => {
+  crm = await startScimServer({ token: TOKEN });
+  await createScimGroups(crm, ['crm-users', 'crm-admins', 'crm-billing']);
+  const loaded = buildConfig({
+    secrets: { TOKEN },
+    applications: [{ id: 'crm', kind: 'scim', baseUrl: crm.baseUrl, token: { env: 'TOKEN' } }],
+    owners: { crm: [OWNER] },
+    approverGroups: { security: SECURITY },
+    entitlements: {
+      crm: {
+        'crm-admins': {
+          risk: 'high',
+          approval: { chain: ['manager', 'owner', { group: 'security' }], stepTimeout: '1h' },
+        },
+        'crm-billing': {
+          risk: 'critical',
+          approval: { chain: ['manager', 'owner'], stepTimeout: '2s', reminderAfter: '1s' },
+        },
+      },
+    },
+    roles: [
+      { id: 'sales', when: { department: ['Sales'] }, grants: { crm: ['crm-users'] } },
+      { id: 'crm-admin', when: { title: ['CRM Admin'] }, grants: { crm: ['crm-admins'] } },
+      { id: 'billing', when: { title: ['Billing Lead'] }, grants: { crm: ['crm-billing'] } },
+    ],
+  });
+  crmApp = new ScimConnector(loaded.config.applications[0] as ScimApplicationConfig);
+  worker = await startTestWorker(loaded);
+});
+
+after(async () => {
+  await worker?.stop();
+  await crm?.stop();
+});
+
+const send = (event: HrEvent) =>
+  submitHrEvent({ client: worker.client, taskQueue: worker.taskQueue, settings }, event);
+const handleOf = (id: string): WorkflowHandle<typeof identityWorkflow> =>
+  worker.client.workflow.getHandle(identityWorkflowId(id));
+const statusOf = (id: string): Promise<IdentityStatus> => handleOf(id).query(statusQuery);
+const entitlementsOf = async (p: Employee) =>
+  (await crmApp.readState({ employeeId: p.id, userName: p.userName })).entitlements;
+
+async function pendingRequest(person: Employee): Promise<ApprovalRequest> {
+  return eventually('an approval request', async () =>
+    (await statusOf(person.id)).approvals.find((a) => a.status === 'pending'),
+  );
+}
+
+function salesAdmin(title = 'CRM Admin'): Employee {
+  return employee({ department: 'Sales', title, managerId: MANAGER });
+}
+
+void test('a privileged grant waits for approval, then is granted and verified once the manager approves by signal', async () => {
+  const person = salesAdmin();
+  await send(hrEvent('hire', person));
+  const request = await pendingRequest(person);
+  assert.equal(request.stepLabel, 'manager');
+  assert.deepEqual(request.approvers, [MANAGER]);
+  assert.equal(request.entitlement, 'crm-admins');
+  await eventually('birthright access while approval waits', async () =>
+    (await entitlementsOf(person)).includes('crm-users'),
+  );
+  assert.deepEqual(await entitlementsOf(person), ['crm-users'], 'nothing privileged before the decision');
+  const waiting = await statusOf(person.id);
+  assert.equal(waiting.stage, 'joining');
+  assert.equal((await handleOf(person.id).describe()).typedSearchAttributes.get(PendingApprovalsKey), 1);
+
+  await handleOf(person.id).signal(decisionSignal, {
+    requestId: request.requestId,
+    approve: true,
+    approver: MANAGER,
+    reason: 'on call',
+  });
+  const done = await eventually('the joiner to finish', async () => {
+    const s = await statusOf(person.id);
+    return s.stage === 'active' && s;
+  });
+  assert.deepEqual(await entitlementsOf(person), ['crm-admins', 'crm-users']);
+  const decided = done.lastJoiner?.approvals[0];
+  assert.equal(decided?.status, 'approved');
+  assert.equal(decided?.decidedBy, MANAGER);
+  assert.deepEqual(done.lastJoiner?.granted.crm, ['crm-admins', 'crm-users']);
+  assert.equal((await handleOf(person.id).describe()).typedSearchAttributes.get(PendingApprovalsKey), 0);
+  await recordHistory(handleOf(person.id), 'approval-granted');
+});
+
+void test('the decide update rejects at once an approver who may not decide, the person themselves, and a decided request', async () => {
+  const person = salesAdmin();
+  await send(hrEvent('hire', person));
+  const { requestId } = await pendingRequest(person);
+  const handle = handleOf(person.id);
+  const rejected = async (approver: string, pattern: RegExp) => {
+    await assert.rejects(
+      handle.executeUpdate(decideUpdate, { args: [{ requestId, approve: true, approver }] }),
+      (error: unknown) => {
+        assert.ok(error instanceof WorkflowUpdateFailedError);
+        assert.match(String((error.cause as Error | undefined)?.message), pattern);
+        return true;
+      },
+    );
+  };
+  await rejected(OWNER, /may not decide .* waits for manager \(M0001\)/);
+  await rejected(person.id, /nobody may approve their own access/);
+
+  const denied = await handle.executeUpdate(decideUpdate, {
+    args: [{ requestId, approve: false, approver: MANAGER, reason: 'not needed' }],
+  });
+  assert.equal(denied.status, 'denied');
+  await rejected(MANAGER, /already denied/);
+  await eventually('the joiner to finish', async () => (await statusOf(person.id)).stage === 'active');
+  assert.deepEqual(await entitlementsOf(person), ['crm-users'], 'a denied grant is never made');
+});
+
+void test('a decision signal from someone who may not decide is recorded and ignored', async () => {
+  const person = salesAdmin();
+  await send(hrEvent('hire', person));
+  const { requestId } = await pendingRequest(person);
+  await handleOf(person.id).signal(decisionSignal, { requestId, approve: true, approver: SECURITY[0]! });
+  const request = await eventually('the refusal to be recorded', async () => {
+    const r = (await statusOf(person.id)).approvals.find((a) => a.requestId === requestId);
+    return r && r.rejectedDecisions.length > 0 && r;
+  });
+  assert.equal(request.status, 'pending');
+  assert.equal(request.rejectedDecisions[0]?.approver, SECURITY[0]);
+  assert.deepEqual(await entitlementsOf(person), ['crm-users']);
+});
+
+void test('an unanswered request is reminded, escalated to the next approver, and denied when the chain runs out', async () => {
+  const person = salesAdmin('Billing Lead');
+  await send(hrEvent('hire', person));
+  const escalated = await eventually('escalation to the owner', async () => {
+    const r = (await statusOf(person.id)).approvals[0];
+    return r?.stepLabel === 'owner of crm' && r;
+  });
+  assert.deepEqual(escalated.approvers, [OWNER]);
+  assert.equal(escalated.escalations, 1);
+  assert.ok(escalated.reminders >= 1);
+  const done = await eventually(
+    'the chain to run out',
+    async () => {
+      const s = await statusOf(person.id);
+      return s.stage === 'active' && s;
+    },
+    20_000,
+  );
+  const request = done.lastJoiner?.approvals[0];
+  assert.equal(request?.status, 'denied');
+  assert.equal(request?.reminders, 2);
+  assert.match(request?.reason ?? '', /approval chain ran out/);
+  assert.deepEqual(await entitlementsOf(person), ['crm-users']);
+});
+
+void test('a termination while approval is pending withdraws the request and nothing is granted late', async () => {
+  const person = salesAdmin();
+  await send(hrEvent('hire', person));
+  const { requestId } = await pendingRequest(person);
+  await send(hrEvent('terminate', person, { urgent: true }));
+  const result = await handleOf(person.id).result();
+  assert.equal(result.stage, 'left');
+  const status = await statusOf(person.id);
+  assert.equal(status.approvals.find((a) => a.requestId === requestId)?.status, 'withdrawn');
+  const state = await crmApp.readState({ employeeId: person.id, userName: person.userName });
+  assert.deepEqual(state.entitlements, []);
+  assert.equal(state.active, false);
+  assert.equal((await handleOf(person.id).describe()).typedSearchAttributes.get(PendingApprovalsKey), 0);
+});
