@@ -5,6 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { describeIssues, employeeIdSchema, hrEventSchema } from '../domain/hr-event';
 import type { Logger } from '../common/logger';
+import { decide, decisionBodySchema, pendingApprovals } from './approvals';
 import { identityStatus, submitHrEvent } from './intake';
 import { SIGNATURE_HEADER, verifySignature } from './signature';
 import type { IdentitySettings } from '../workflows/messages';
@@ -55,7 +56,49 @@ async function handle(options: ApiOptions, req: IncomingMessage, res: ServerResp
     requireBearer(options, req);
     return getIdentity(options, decodeURIComponent(identity[1]!), res);
   }
+  if (path === '/v1/approvals') {
+    if (req.method !== 'GET') throw new HttpError(405, { error: 'method_not_allowed', allow: 'GET' });
+    requireBearer(options, req);
+    const approver = new URL(req.url ?? '/', 'http://localhost').searchParams.get('approver') ?? undefined;
+    return send(res, 200, { approvals: await pendingApprovals(options.client, approver) });
+  }
+  const approval = /^\/v1\/approvals\/([^/]+)$/.exec(path);
+  if (approval) {
+    if (req.method !== 'POST') throw new HttpError(405, { error: 'method_not_allowed', allow: 'POST' });
+    requireBearer(options, req);
+    return decideApproval(options, decodeURIComponent(approval[1]!), req, res);
+  }
   throw new HttpError(404, { error: 'not_found' });
+}
+
+async function decideApproval(
+  options: ApiOptions,
+  requestId: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
+  const body = await readBody(req, options.maxBodyBytes);
+  const json = parseJson(body);
+  const parsed = decisionBodySchema.safeParse(json);
+  if (!parsed.success)
+    throw new HttpError(400, { error: 'invalid_decision', problems: describeIssues(parsed.error) });
+  const outcome = await decide(options.client, { requestId, ...parsed.data });
+  if (!outcome.ok) {
+    throw new HttpError(outcome.status, {
+      error: outcome.status === 404 ? 'not_found' : 'decision_refused',
+      message: outcome.message,
+    });
+  }
+  options.logger.info(
+    {
+      requestId,
+      approver: parsed.data.approver,
+      approve: parsed.data.approve,
+      status: outcome.request.status,
+    },
+    'approval decided',
+  );
+  send(res, 200, outcome.request);
 }
 
 async function receiveHrEvent(options: ApiOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -67,12 +110,7 @@ async function receiveHrEvent(options: ApiOptions, req: IncomingMessage, res: Se
     options.signatureToleranceMs,
   );
   if (!check.ok) throw new HttpError(401, { error: 'unauthorized', message: check.reason });
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new HttpError(400, { error: 'invalid_json', message: (error as Error).message });
-  }
+  const json = parseJson(body);
   const parsed = hrEventSchema.safeParse(json);
   if (!parsed.success)
     throw new HttpError(400, { error: 'invalid_event', problems: describeIssues(parsed.error) });
@@ -121,6 +159,14 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer>
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new HttpError(400, { error: 'invalid_json', message: (error as Error).message });
+  }
 }
 
 function tooLarge(maxBytes: number): HttpError {
