@@ -1,19 +1,30 @@
-// `jml`: send signed HR events, read a person's status, check a configuration file.
+// `jml`: send signed HR events, read a person's status, preview what the policy would give someone,
+// check a configuration or a policy file.
 import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
 import { applyDevSecrets } from '../common/dev-secrets';
-import { ConfigError, configPath, loadConfig } from '../config/load';
-import { describeIssues, hrEventSchema } from '../domain/hr-event';
+import { ConfigError, configPath, loadConfig, loadPolicy, type LoadedPolicy } from '../config/load';
+import { describeIssues, employeeSchema, hrEventSchema } from '../domain/hr-event';
+import type { IdentityStatus } from '../domain/lifecycle';
+import { planAccess } from '../domain/policy';
 import { signPayload, SIGNATURE_HEADER } from '../api/signature';
+import { diffPlans, planReport, type CurrentIdentity } from './plan-report';
 
 const USAGE = `usage:
   jml event <file|->        sign and send one HR event (JSON) to the jml API
   jml status <employeeId>   show where a person's lifecycle stands
-  jml config check [file]   validate a configuration file
+  jml plan <file|-> [--diff] [--json]
+                            show what the policy would give an employee (JSON), changing nothing;
+                            --diff: what would be granted (+) and revoked (-) against what jml holds now;
+                            --json: the machine-readable result
+  jml config check [file]   validate a configuration file and the policy it names
+  jml policy check [file]   validate the configured policy, or one policy file on its own
 
 environment:
+  JML_CONFIG                configuration file (default config/jml.yaml)
   JML_URL                   API base URL (default http://127.0.0.1:8080)
   JML_HR_WEBHOOK_SECRET     HMAC secret for events (default: .data/dev-secrets.json)
-  JML_API_TOKEN             bearer token for status (default: .data/dev-secrets.json)`;
+  JML_API_TOKEN             bearer token for status and plan --diff (default: .data/dev-secrets.json)`;
 
 class UsageError extends Error {}
 
@@ -27,22 +38,40 @@ function apiUrl(path: string): string {
   return `${(process.env.JML_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '')}${path}`;
 }
 
-async function sendEvent(source: string): Promise<number> {
+async function apiFetch(path: string, init: RequestInit): Promise<Response> {
+  const url = apiUrl(path);
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    // fetch only says "fetch failed"; the cause says why (refused, unknown host...).
+    const cause = (error as Error & { cause?: Error }).cause;
+    throw new Error(`cannot reach the jml API at ${url}: ${(cause ?? (error as Error)).message}`);
+  }
+}
+
+/** Reads a JSON document and validates it; on failure prints every problem, naming its field. */
+function readValid<T>(source: string, schema: z.ZodType<T>): T | undefined {
   const text = readFileSync(source === '-' ? 0 : source, 'utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
     console.error(`${source}: not JSON: ${(error as Error).message}`);
-    return 2;
+    return undefined;
   }
-  const parsed = hrEventSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     for (const p of describeIssues(parsed.error)) console.error(`${source}: ${p.path}: ${p.message}`);
-    return 2;
+    return undefined;
   }
-  const body = JSON.stringify(parsed.data);
-  const response = await fetch(apiUrl('/v1/hr/events'), {
+  return parsed.data;
+}
+
+async function sendEvent(source: string): Promise<number> {
+  const event = readValid(source, hrEventSchema);
+  if (!event) return 2;
+  const body = JSON.stringify(event);
+  const response = await apiFetch('/v1/hr/events', {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -54,10 +83,14 @@ async function sendEvent(source: string): Promise<number> {
   return response.status === 202 ? 0 : 1;
 }
 
-async function showStatus(employeeId: string): Promise<number> {
-  const response = await fetch(apiUrl(`/v1/identities/${encodeURIComponent(employeeId)}`), {
+function getIdentity(employeeId: string): Promise<Response> {
+  return apiFetch(`/v1/identities/${encodeURIComponent(employeeId)}`, {
     headers: { authorization: `Bearer ${required('JML_API_TOKEN')}` },
   });
+}
+
+async function showStatus(employeeId: string): Promise<number> {
+  const response = await getIdentity(employeeId);
   console.log(JSON.stringify(await response.json(), null, 2));
   return response.ok ? 0 : 1;
 }
@@ -65,9 +98,72 @@ async function showStatus(employeeId: string): Promise<number> {
 function checkConfig(file?: string): number {
   const loaded = loadConfig(file ?? configPath());
   console.log(
-    `${loaded.path}: valid (${loaded.config.applications.length} applications, ${loaded.config.roles.length} roles, policy ${loaded.policyVersion})`,
+    `${loaded.path}: valid (${loaded.config.applications.length} applications; policy ${loaded.policyPath}: ${loaded.policy.roles.length} roles, version ${loaded.policyVersion})`,
   );
   return 0;
+}
+
+/** Without a file, the configured policy, checked against the configured applications too. */
+function checkPolicy(file?: string): number {
+  const { policyPath, policy, policyVersion }: LoadedPolicy = file
+    ? loadPolicy(file)
+    : loadConfig(configPath());
+  const entitlements = Object.values(policy.applications).flatMap((app) => Object.values(app.entitlements));
+  const approved = entitlements.filter((e) => e.approval).length;
+  console.log(
+    `${policyPath}: valid (version ${policyVersion}, ${policy.roles.length} roles, ${entitlements.length} entitlements of which ${approved} need approval)`,
+  );
+  return 0;
+}
+
+interface PlanOptions {
+  source: string;
+  diff: boolean;
+  json: boolean;
+}
+
+function planOptions(args: string[]): PlanOptions {
+  const flags = args.filter((a) => a.startsWith('--'));
+  const files = args.filter((a) => !a.startsWith('--'));
+  const unknown = flags.find((f) => f !== '--diff' && f !== '--json');
+  if (unknown) throw new UsageError(`unknown option ${unknown} for jml plan`);
+  if (files.length !== 1) throw new UsageError('jml plan takes one employee file (or - for standard input)');
+  return { source: files[0]!, diff: flags.includes('--diff'), json: flags.includes('--json') };
+}
+
+/** What jml holds for the person now; undefined when it has never seen them. */
+async function currentIdentity(employeeId: string): Promise<CurrentIdentity | undefined> {
+  const response = await getIdentity(employeeId);
+  if (response.status === 404) return undefined;
+  if (!response.ok) {
+    throw new Error(
+      `cannot read what jml holds for ${employeeId}: ${response.status} ${await response.text()}`,
+    );
+  }
+  return (await response.json()) as IdentityStatus;
+}
+
+/** Read-only: plans as the worker would, and at most reads the person's status from the API. */
+async function showPlan(args: string[]): Promise<number> {
+  const options = planOptions(args);
+  const employee = readValid(options.source, employeeSchema);
+  if (!employee) return 2;
+  const { config, policy, policyVersion } = loadConfig(configPath());
+  const appIds = config.applications.map((a) => a.id);
+  const plan = planAccess(employee, policy, appIds, policyVersion);
+  const diff = options.diff ? diffPlans(plan, await currentIdentity(employee.id)) : undefined;
+  if (options.json) {
+    const { roles, entitlements } = plan;
+    console.log(JSON.stringify({ policyVersion, roles, entitlements, ...(diff && { diff }) }, null, 2));
+  } else {
+    console.log(planReport(plan, diff).join('\n'));
+  }
+  return 0;
+}
+
+function check(kind: 'config' | 'policy', args: string[]): number {
+  if (args[0] !== 'check' || args.length > 2) throw new UsageError(`did you mean: jml ${kind} check [file]`);
+  return kind === 'config' ? checkConfig(args[1]) : checkPolicy(args[1]);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -80,10 +176,11 @@ async function main(argv: string[]): Promise<number> {
     case 'status':
       if (args.length !== 1) throw new UsageError('jml status takes one employee id');
       return showStatus(args[0]!);
+    case 'plan':
+      return showPlan(args);
     case 'config':
-      if (args[0] !== 'check' || args.length > 2)
-        throw new UsageError('did you mean: jml config check [file]');
-      return checkConfig(args[1]);
+    case 'policy':
+      return check(command, args);
     case undefined:
     case 'help':
     case '--help':

@@ -84,6 +84,15 @@ export function makePolicySchema(configuredApps?: string[]) {
         }
         for (const [name, entitlement] of Object.entries(spec.entitlements)) {
           const path = ['applications', app, 'entitlements', name];
+          const approval = entitlement.approval;
+          if (approval?.reminderAfter !== undefined && approval.reminderAfter >= approval.stepTimeout) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [...path, 'approval', 'reminderAfter'],
+              message:
+                'must be shorter than stepTimeout, or the reminder would come after the step has escalated',
+            });
+          }
           if (PRIVILEGED_RISKS.includes(entitlement.risk) && !entitlement.approval) {
             ctx.addIssue({
               code: 'custom',
@@ -109,7 +118,16 @@ export function makePolicySchema(configuredApps?: string[]) {
           });
         }
       }
+      const roleIds = new Set<string>();
       policy.roles.forEach((role, i) => {
+        if (roleIds.has(role.id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['roles', i, 'id'],
+            message: `duplicate role id "${role.id}"`,
+          });
+        }
+        roleIds.add(role.id);
         for (const [app, entitlements] of Object.entries(role.grants)) {
           const declared = policy.applications[app]?.entitlements;
           entitlements.forEach((name, j) => {

@@ -13,6 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Employee, HrEvent } from '../domain/hr-event';
+import type { ApprovalDecision } from '../domain/lifecycle';
 import type {
   IdentityResult,
   IdentityStatus,
@@ -113,7 +114,7 @@ class IdentityRun {
         return request;
       },
       {
-        validator: (decision) => {
+        validator: (decision: ApprovalDecision) => {
           const why = this.gate.refusal(decision);
           if (why) throw new Error(why);
         },

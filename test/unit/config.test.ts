@@ -1,14 +1,17 @@
-// Configuration loading: secrets from the environment, and errors that name the offending key.
+// Configuration loading: secrets from the environment, the policy file beside it, and errors that name
+// the offending file and key.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import { ConfigError, loadConfig, policyVersionOf, temporalSettings } from '../../config/load';
+import { ConfigError, loadConfig, loadPolicy, policyVersionOf, temporalSettings } from '../../config/load';
 import type { JmlConfig } from '../../domain/config';
+import { makePolicySchema, type Policy } from '../../domain/policy-schema';
 
 const EXAMPLE = join(__dirname, '..', '..', 'config', 'jml.yaml');
+const EXAMPLE_POLICY = join(dirname(EXAMPLE), 'policy.yaml');
 const env = {
   JML_HR_WEBHOOK_SECRET: 'hr-secret',
   JML_API_TOKEN: 'api-token',
@@ -26,11 +29,21 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function writeTemp(text: string): string {
+function writeTemp(text: string, kind = 'config'): string {
   files += 1;
-  const path = join(dir, `config-${files}.yaml`);
+  const path = join(dir, `${kind}-${files}.yaml`);
   writeFileSync(path, text);
   return path;
+}
+
+/** Writes the policy and a configuration that names it (unless the data names its own policy). */
+function writeConfig(data: unknown, policy: unknown = minimalPolicy()): { path: string; policyPath: string } {
+  const policyPath = writeTemp(stringify(policy), 'policy');
+  const text =
+    typeof data === 'string'
+      ? data
+      : stringify({ policy: basename(policyPath), ...(data as Record<string, unknown>) });
+  return { path: writeTemp(text), policyPath };
 }
 
 /** A small valid configuration, as plain data to be changed per test and written as YAML. */
@@ -54,21 +67,42 @@ function minimal(): Record<string, unknown> {
         groupsDn: 'ou=groups,dc=example,dc=com',
       },
     ],
+  };
+}
+
+/** A small valid policy for `minimal()`, as plain data to be changed per test. */
+function minimalPolicy(): Record<string, unknown> & {
+  applications: Record<string, { entitlements: Record<string, unknown> }>;
+  roles: Record<string, unknown>[];
+} {
+  return {
+    version: 'test-1',
+    applications: { crm: { entitlements: { users: {} } }, directory: { entitlements: { staff: {} } } },
     roles: [{ id: 'all', grants: { crm: ['users'] } }],
   };
 }
 
-/** Loads the data as a YAML file and returns the ConfigError it must raise. */
-function problemsOf(data: unknown, withEnv: NodeJS.ProcessEnv = env): ConfigError {
-  const path = writeTemp(typeof data === 'string' ? data : stringify(data));
+/** Loads the data as YAML files and returns the ConfigError it must raise, which names `file`. */
+function rejected(path: string, withEnv: NodeJS.ProcessEnv, file = path): ConfigError {
   try {
     loadConfig(path, withEnv);
   } catch (error) {
     assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-    assert.equal(error.file, path);
+    assert.equal(error.file, file);
     return error;
   }
   assert.fail('configuration should have been rejected');
+}
+
+/** A configuration problem: the error names the configuration file. */
+function problemsOf(data: unknown, withEnv: NodeJS.ProcessEnv = env): ConfigError {
+  return rejected(writeConfig(data).path, withEnv);
+}
+
+/** A policy problem: the error names the policy file, not the configuration that points to it. */
+function policyProblemsOf(policy: unknown, data: unknown = minimal()): ConfigError {
+  const { path, policyPath } = writeConfig(data, policy);
+  return rejected(path, env, policyPath);
 }
 
 void describe('loadConfig', () => {
@@ -94,12 +128,15 @@ void describe('loadConfig', () => {
       loaded.config.samples.map((s) => s.token),
       ['scim-token', 'scim-token'],
     );
-    assert.deepEqual(loaded.config.roles[0]?.when, {}, 'an absent `when` defaults to match-all');
-    assert.match(loaded.policyVersion, /^sha256:[0-9a-f]{12}$/);
+    assert.equal(loaded.config.policy, 'policy.yaml');
+    assert.equal(loaded.policyPath, EXAMPLE_POLICY);
+    assert.deepEqual(loaded.policy.roles[0]?.when, {}, 'an absent `when` defaults to match-all');
+    assert.ok(loaded.policyVersion.startsWith(`${loaded.policy.version}@sha256:`), loaded.policyVersion);
+    assert.match(loaded.policyVersion, /^[^@]+@sha256:[0-9a-f]{12}$/);
   });
 
   void test('applies defaults to a minimal file', () => {
-    const { config } = loadConfig(writeTemp(stringify(minimal())), env);
+    const { config } = loadConfig(writeConfig(minimal()).path, env);
     assert.deepEqual(config.temporal, { namespace: 'default', taskQueue: 'jml' });
     assert.equal(config.http.host, '127.0.0.1');
     assert.equal(config.http.port, 8080);
@@ -178,15 +215,91 @@ void describe('loadConfig', () => {
     ]);
   });
 
-  void test('a role granting in an unknown application names the role and the application', () => {
-    const data = minimal();
-    data.roles = [
+  void test('a role granting in an unknown application names the policy file, the role and the grant', () => {
+    const policy = minimalPolicy();
+    policy.roles = [
       { id: 'ok', grants: { crm: ['users'] } },
       { id: 'bad', grants: { crm: ['users'], wiki: ['staff'] } },
     ];
-    assert.deepEqual(problemsOf(data).problems, [
-      { path: 'roles.1.grants.wiki', message: 'unknown application "wiki"' },
+    assert.deepEqual(policyProblemsOf(policy).problems, [
+      {
+        path: 'roles.1.grants.wiki.0',
+        message: 'entitlement "staff" is not declared under applications.wiki.entitlements',
+      },
     ]);
+  });
+
+  void test('a role granting an undeclared entitlement is reported in the policy file at the grant', () => {
+    const policy = minimalPolicy();
+    policy.roles = [
+      { id: 'ok', grants: { crm: ['users'] } },
+      { id: 'bad', grants: { crm: ['admins'] } },
+    ];
+    const error = policyProblemsOf(policy);
+    assert.deepEqual(error.problems, [
+      {
+        path: 'roles.1.grants.crm.0',
+        message: 'entitlement "admins" is not declared under applications.crm.entitlements',
+      },
+    ]);
+    assert.equal(error.message.split('\n')[0], `invalid configuration in ${error.file}:`);
+  });
+
+  void test('a policy naming an application that is not configured is an error at that application', () => {
+    const policy = minimalPolicy();
+    policy.applications.wiki = { entitlements: { staff: {} } };
+    assert.deepEqual(policyProblemsOf(policy).problems, [
+      { path: 'applications.wiki', message: '"wiki" is not a configured application' },
+    ]);
+  });
+
+  void test('the policy path is resolved relative to the configuration file', () => {
+    const shared = join(dir, 'shared');
+    const sub = join(dir, 'sub');
+    mkdirSync(shared, { recursive: true });
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(shared, 'access.yaml'), stringify(minimalPolicy()));
+    const path = join(sub, 'jml.yaml');
+    writeFileSync(path, stringify({ ...minimal(), policy: '../shared/access.yaml' }));
+    const loaded = loadConfig(path, env);
+    assert.equal(loaded.policyPath, join(shared, 'access.yaml'));
+    assert.equal(loaded.policy.version, 'test-1');
+
+    const byDefault = join(shared, 'jml.yaml');
+    writeFileSync(join(shared, 'policy.yaml'), stringify({ ...minimalPolicy(), version: 'default' }));
+    writeFileSync(byDefault, stringify(minimal()));
+    const loadedByDefault = loadConfig(byDefault, env);
+    assert.equal(loadedByDefault.config.policy, 'policy.yaml');
+    assert.equal(loadedByDefault.policyPath, join(shared, 'policy.yaml'));
+    assert.equal(loadedByDefault.policy.version, 'default');
+  });
+
+  void test('a missing policy file is a file problem of the policy path', () => {
+    const path = writeTemp(stringify({ ...minimal(), policy: 'no-such-policy.yaml' }));
+    const error = rejected(path, env, join(dir, 'no-such-policy.yaml'));
+    assert.equal(error.problems.length, 1);
+    assert.equal(error.problems[0]?.path, '(file)');
+    assert.match(error.problems[0]?.message ?? '', /ENOENT/);
+  });
+
+  void test('invalid YAML in the policy is a YAML problem of the policy path', () => {
+    const policyPath = writeTemp('roles: [\n', 'policy');
+    const path = writeTemp(stringify({ ...minimal(), policy: basename(policyPath) }));
+    const error = rejected(path, env, policyPath);
+    assert.deepEqual(
+      error.problems.map((p) => p.path),
+      ['(yaml)'],
+    );
+  });
+
+  void test('a configuration problem is reported before the policy is read', () => {
+    const data = minimal();
+    data.lifecycle = { joinerLeadTime: '1 day' };
+    const error = problemsOf({ ...data, policy: 'no-such-policy.yaml' });
+    assert.deepEqual(
+      error.problems.map((p) => p.path),
+      ['lifecycle.joinerLeadTime'],
+    );
   });
 
   void test('a bad duration names the key and the value', () => {
@@ -207,11 +320,22 @@ void describe('loadConfig', () => {
     assert.ok(problems.some((p) => p.path === '(root)' && p.message.includes('"extra"')));
   });
 
-  void test('an unknown role attribute is rejected', () => {
+  void test('roles are no longer accepted in the configuration file', () => {
     const data = minimal();
-    data.roles = [{ id: 'r', when: { team: ['x'] }, grants: { crm: ['users'] } }];
+    data.roles = [{ id: 'all', grants: { crm: ['users'] } }];
+    const problems = problemsOf(data).problems;
     assert.deepEqual(
-      problemsOf(data).problems.map((p) => p.path),
+      problems.map((p) => p.path),
+      ['(root)'],
+    );
+    assert.match(problems[0]?.message ?? '', /"roles"/);
+  });
+
+  void test('an unknown role attribute is rejected in the policy file', () => {
+    const policy = minimalPolicy();
+    policy.roles = [{ id: 'r', when: { team: ['x'] }, grants: { crm: ['users'] } }];
+    assert.deepEqual(
+      policyProblemsOf(policy).problems.map((p) => p.path),
       ['roles.0.when'],
     );
   });
@@ -275,46 +399,112 @@ void describe('loadConfig', () => {
   });
 });
 
+/** The same data with every object's keys in reverse order. */
+function reversedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reversedKeys);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .reverse()
+      .map(([k, v]) => [k, reversedKeys(v)]),
+  );
+}
+
 void describe('policyVersionOf', () => {
-  const base = (): JmlConfig => loadConfig(EXAMPLE, env).config;
+  const base = (): Policy => loadPolicy(EXAMPLE_POLICY).policy;
+  const schema = makePolicySchema();
 
-  void test('is stable for the same rules, and ignores everything but the rules', () => {
-    const config = base();
-    assert.equal(policyVersionOf(config), policyVersionOf(base()));
-    assert.equal(policyVersionOf(config), loadConfig(EXAMPLE, env).policyVersion);
-    const other: JmlConfig = {
-      ...config,
-      http: { ...config.http, port: 9999 },
-      applications: config.applications.map((a) => ({ ...a, requestTimeout: 1 })),
-      samples: [],
-    };
-    assert.equal(policyVersionOf(other), policyVersionOf(config));
+  void test('is `<version>@sha256:<12 hex>` and matches what loading reports', () => {
+    const policy = base();
+    assert.equal(policyVersionOf(policy).replace(/[0-9a-f]{12}$/, ''), `${policy.version}@sha256:`);
+    assert.equal(policyVersionOf(policy), loadPolicy(EXAMPLE_POLICY).policyVersion);
+    assert.equal(policyVersionOf(policy), loadConfig(EXAMPLE, env).policyVersion);
+    assert.match(
+      policyVersionOf(schema.parse({ version: 'v7', applications: {} })),
+      /^v7@sha256:[0-9a-f]{12}$/,
+    );
   });
 
-  void test('does not depend on the order keys are written in', () => {
-    const config = base();
-    const reordered = {
-      ...config,
-      roles: config.roles.map((r) => ({
-        grants: Object.fromEntries(Object.entries(r.grants).reverse()),
-        when: r.when,
-        description: r.description,
-        id: r.id,
-      })),
-    };
-    assert.equal(policyVersionOf(reordered), policyVersionOf(config));
+  void test('is stable for the same policy, and ignores the configuration that points to it', () => {
+    assert.equal(policyVersionOf(base()), policyVersionOf(base()));
+    const other = writeTemp(
+      stringify({
+        ...minimal(),
+        applications: [
+          { id: 'crm', kind: 'scim', baseUrl: 'https://c.example.com', token: { env: 'SAMPLE_SCIM_TOKEN' } },
+          { id: 'wiki', kind: 'scim', baseUrl: 'https://w.example.com', token: { env: 'SAMPLE_SCIM_TOKEN' } },
+        ],
+        http: { ...(minimal().http as object), port: 9999 },
+        lifecycle: { joinerLeadTime: '2h' },
+        policy: EXAMPLE_POLICY,
+      }),
+    );
+    assert.equal(loadConfig(other, env).policyVersion, loadConfig(EXAMPLE, env).policyVersion);
   });
 
-  void test('changes when a role changes', () => {
-    const config = base();
-    const version = policyVersionOf(config);
-    const [first, ...rest] = config.roles;
+  void test('does not depend on the order keys are written in, nor on defaults being spelled out', () => {
+    const policy = base();
+    const reordered = reversedKeys(policy) as Policy;
+    assert.notEqual(JSON.stringify(reordered), JSON.stringify(policy));
+    assert.equal(policyVersionOf(reordered), policyVersionOf(policy));
+
+    const implicit = schema.parse({ version: 'v', applications: { crm: { entitlements: { users: {} } } } });
+    const explicit = schema.parse({
+      version: 'v',
+      approverGroups: {},
+      applications: { crm: { owners: [], entitlements: { users: { risk: 'low' } } } },
+      roles: [],
+    });
+    assert.equal(policyVersionOf(implicit), policyVersionOf(explicit));
+  });
+
+  void test('changes when anything in the policy changes, and with the version alone', () => {
+    const policy = base();
+    const [first, ...rest] = policy.roles;
     assert.ok(first);
-    const changedGrant = { ...config, roles: [{ ...first, grants: { wiki: ['staff', 'extra'] } }, ...rest] };
-    const changedWhen = { ...config, roles: [{ ...first, when: { location: ['Paris'] } }, ...rest] };
-    const removed = { ...config, roles: rest };
-    const versions = new Set([version, ...[changedGrant, changedWhen, removed].map(policyVersionOf)]);
-    assert.equal(versions.size, 4);
+    const crm = policy.applications.crm!;
+    const admins = crm.entitlements['crm-admins']!;
+    const variants: Policy[] = [
+      policy,
+      { ...policy, version: `${policy.version}-next` },
+      { ...policy, roles: [{ ...first, grants: { wiki: ['staff', 'engineering'] } }, ...rest] },
+      { ...policy, roles: [{ ...first, when: { location: ['Paris'] } }, ...rest] },
+      { ...policy, roles: rest },
+      { ...policy, approverGroups: { security: ['E0900'] } },
+      { ...policy, applications: { ...policy.applications, crm: { ...crm, owners: ['E0201'] } } },
+      {
+        ...policy,
+        applications: {
+          ...policy.applications,
+          crm: {
+            ...crm,
+            entitlements: { ...crm.entitlements, 'crm-admins': { ...admins, risk: 'critical' } },
+          },
+        },
+      },
+      {
+        ...policy,
+        applications: {
+          ...policy.applications,
+          crm: {
+            ...crm,
+            entitlements: {
+              ...crm.entitlements,
+              'crm-admins': { ...admins, approval: { ...admins.approval!, chain: ['manager', 'owner'] } },
+            },
+          },
+        },
+      },
+    ];
+    const versions = new Set(variants.map(policyVersionOf));
+    assert.equal(versions.size, variants.length);
+    const changedVersion = policyVersionOf(variants[1]!);
+    assert.ok(changedVersion.startsWith(`${policy.version}-next@sha256:`), changedVersion);
+    assert.notEqual(
+      changedVersion.slice(-12),
+      policyVersionOf(policy).slice(-12),
+      'the hash covers the version',
+    );
   });
 });
 
