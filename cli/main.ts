@@ -8,6 +8,8 @@ import { describeIssues, employeeSchema, hrEventSchema } from '../domain/hr-even
 import type { IdentityStatus } from '../domain/lifecycle';
 import { planAccess } from '../domain/policy';
 import { signPayload, SIGNATURE_HEADER } from '../api/signature';
+import { apiFetch, required, UsageError } from './api-client';
+import { decideCommand, listApprovals } from './approvals';
 import { diffPlans, planReport, type CurrentIdentity } from './plan-report';
 
 const USAGE = `usage:
@@ -17,6 +19,11 @@ const USAGE = `usage:
                             show what the policy would give an employee (JSON), changing nothing;
                             --diff: what would be granted (+) and revoked (-) against what jml holds now;
                             --json: the machine-readable result
+  jml approvals [--approver <id>]
+                            list approval requests waiting (for one approver)
+  jml approve <requestId> --as <approverId> [--reason <text>]
+  jml deny <requestId> --as <approverId> [--reason <text>]
+                            decide a request; an approver who may not decide is refused at once
   jml config check [file]   validate a configuration file and the policy it names
   jml policy check [file]   validate the configured policy, or one policy file on its own
 
@@ -24,30 +31,7 @@ environment:
   JML_CONFIG                configuration file (default config/jml.yaml)
   JML_URL                   API base URL (default http://127.0.0.1:8080)
   JML_HR_WEBHOOK_SECRET     HMAC secret for events (default: .data/dev-secrets.json)
-  JML_API_TOKEN             bearer token for status and plan --diff (default: .data/dev-secrets.json)`;
-
-class UsageError extends Error {}
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new UsageError(`${name} is not set (and no development secret was found)`);
-  return value;
-}
-
-function apiUrl(path: string): string {
-  return `${(process.env.JML_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '')}${path}`;
-}
-
-async function apiFetch(path: string, init: RequestInit): Promise<Response> {
-  const url = apiUrl(path);
-  try {
-    return await fetch(url, init);
-  } catch (error) {
-    // fetch only says "fetch failed"; the cause says why (refused, unknown host...).
-    const cause = (error as Error & { cause?: Error }).cause;
-    throw new Error(`cannot reach the jml API at ${url}: ${(cause ?? (error as Error)).message}`);
-  }
-}
+  JML_API_TOKEN             bearer token for status, approvals and plan --diff (default: .data/dev-secrets.json)`;
 
 /** Reads a JSON document and validates it; on failure prints every problem, naming its field. */
 function readValid<T>(source: string, schema: z.ZodType<T>): T | undefined {
@@ -178,6 +162,11 @@ async function main(argv: string[]): Promise<number> {
       return showStatus(args[0]!);
     case 'plan':
       return showPlan(args);
+    case 'approvals':
+      return listApprovals(args);
+    case 'approve':
+    case 'deny':
+      return decideCommand(command === 'approve', args);
     case 'config':
     case 'policy':
       return check(command, args);

@@ -2,6 +2,8 @@
 // list what waits for whom, refuse the wrong approver at once, and grant on approval.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { signPayload } from '../../api/signature';
 import { createLogger } from '../../common/logger';
 import type { ApprovalRequest } from '../../domain/lifecycle';
@@ -117,6 +119,54 @@ void test('an approver lists what waits for them, a wrong approver is refused at
     'the request to leave the list',
     async () => !(await listFor()).some((r) => r.employeeId === person.id),
   );
+});
+
+/** Runs the real CLI. Asynchronously: the API it talks to is served by this same process. */
+function jml(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const cli = join(__dirname, '..', '..', 'cli', 'main.ts');
+  const env = { ...process.env, JML_URL: service.apiUrl, JML_API_TOKEN: API_TOKEN };
+  return new Promise((done) => {
+    execFile(process.execPath, ['--import', 'tsx', cli, ...args], { env }, (error, out, err) => {
+      done({ code: error ? Number(error.code ?? 1) : 0, out, err });
+    });
+  });
+}
+
+async function hireSalesOps(): Promise<{ person: ReturnType<typeof employee>; request: ApprovalRequest }> {
+  const person = employee({ department: 'Sales', title: 'Sales Operations Manager', managerId: MANAGER });
+  const body = JSON.stringify(hrEvent('hire', person));
+  await fetch(`${service.apiUrl}/v1/hr/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-jml-signature': signPayload(body, 'test-hr-secret') },
+    body,
+  });
+  const request = await eventually('the request to be listed', async () =>
+    (await listFor(MANAGER)).find((r) => r.employeeId === person.id),
+  );
+  return { person, request };
+}
+
+void test('jml approvals lists the request and jml deny decides it; a wrong approver is refused', async () => {
+  const { person, request } = await hireSalesOps();
+  const listed = await jml('approvals', '--approver', MANAGER);
+  assert.equal(listed.code, 0, listed.err);
+  assert.match(
+    listed.out,
+    new RegExp(`${request.requestId} .*crm: crm-admins \\(high\\) .*waits for manager: ${MANAGER}`),
+  );
+
+  const refused = await jml('approve', request.requestId, '--as', 'X9999');
+  assert.equal(refused.code, 1);
+  assert.match(refused.err, /refused \(409\): X9999 may not decide/);
+
+  const denied = await jml('deny', request.requestId, '--as', MANAGER, '--reason', 'no admin for interns');
+  assert.equal(denied.code, 0, denied.err);
+  assert.equal(denied.out.trim(), `${request.requestId}: denied by ${MANAGER}`);
+  const state = await eventually('the joiner to finish', async () => {
+    const s = await crm.readState({ employeeId: person.id, userName: person.userName });
+    return s.entitlements.includes('crm-users') && s;
+  });
+  assert.deepEqual(state.entitlements, ['crm-users']);
 });
 
 void test('approvals need the API token', async () => {
