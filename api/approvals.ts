@@ -50,7 +50,7 @@ export async function decide(client: Client, decision: ApprovalDecision): Promis
       return {
         ok: false,
         status: 409,
-        message: (error.cause)?.message ?? error.message,
+        message: error.cause?.message ?? error.message,
       };
     }
     throw error;

@@ -123,7 +123,7 @@ void test('the decide update rejects at once an approver who may not decide, the
       handle.executeUpdate(decideUpdate, { args: [{ requestId, approve: true, approver }] }),
       (error: unknown) => {
         assert.ok(error instanceof WorkflowUpdateFailedError);
-        assert.match(String((error.cause)?.message), pattern);
+        assert.match(String(error.cause?.message), pattern);
         return true;
       },
     );
