@@ -213,25 +213,14 @@ class IdentityRun {
       case 'rehire': {
         await this.waitUntilEffective(event, this.settings.joinerLeadTimeMs, 'provision the joiner');
         this.state.employee = event.employee;
-        this.progress.setStage('joining');
-        const { plan } = await activities.planAccess(event.employee);
-        this.state.plan = plan;
-        this.state.lastJoiner = await runJoiner(ctx, event.eventId, event.employee, plan, this.state.granted);
-        this.state.granted = this.state.lastJoiner.granted;
-        this.progress.setStage('active');
-        return;
+        return this.applyPlan(ctx, event, 'joining');
       }
       case 'change': {
         await this.waitUntilEffective(event, 0, 'apply the change');
         this.state.employee = event.employee;
+        // A change for someone not (yet) active only updates their attributes.
         if (this.progress.stage !== 'active') return;
-        this.progress.setStage('moving');
-        const { plan } = await activities.planAccess(event.employee);
-        this.state.plan = plan;
-        this.state.lastJoiner = await runJoiner(ctx, event.eventId, event.employee, plan, this.state.granted);
-        this.state.granted = this.state.lastJoiner.granted;
-        this.progress.setStage('active');
-        return;
+        return this.applyPlan(ctx, event, 'moving');
       }
       case 'terminate': {
         if (!event.urgent) await this.waitUntilEffective(event, 0, 'remove all access');
@@ -254,6 +243,16 @@ class IdentityRun {
         return;
       }
     }
+  }
+
+  /** Joiner and mover: plan from the policy, then grant and revoke against what the person holds. */
+  private async applyPlan(ctx: StepContext, event: HrEvent, stage: 'joining' | 'moving'): Promise<void> {
+    this.progress.setStage(stage);
+    const { plan } = await activities.planAccess(event.employee);
+    this.state.plan = plan;
+    this.state.lastJoiner = await runJoiner(ctx, event.eventId, event.employee, plan, this.state.granted);
+    this.state.granted = this.state.lastJoiner.granted;
+    this.progress.setStage('active');
   }
 
   private async waitUntilEffective(event: HrEvent, leadTimeMs: number, what: string): Promise<void> {
