@@ -65,6 +65,8 @@ export interface JoinerReport {
   approvals: ApprovalRequest[];
   /** What the person holds after this step, per application (approved privileged grants included). */
   granted: Record<string, string[]>;
+  /** Access the applications showed that the plan does not justify: reported, not silently kept. */
+  drift: Record<string, string[]>;
 }
 
 export interface ProcessedEvent {

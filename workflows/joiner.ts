@@ -70,7 +70,18 @@ export async function runJoiner(
     applications,
     approvals,
     granted,
+    drift: driftOf(plan, applications),
   };
+}
+
+/** Access an application showed on read-back that the plan does not justify: reported, not kept silently. */
+function driftOf(plan: AccessPlan, applications: JoinerAppReport[]): Granted {
+  const drift: Granted = {};
+  for (const { appId, verifiedState } of applications) {
+    const extra = verifiedState.entitlements.filter((e) => !(plan.apps[appId] ?? []).includes(e));
+    if (extra.length) drift[appId] = extra;
+  }
+  return drift;
 }
 
 /** One application made to hold `wanted` and not `unwanted`, until a read-back shows it does. */

@@ -297,12 +297,29 @@ void test('a mover loses what the old role gave and gains what the new one needs
   await send(hrEvent('hire', person));
   await waitForStage(person.id, 'active');
   await send(hrEvent('change', { ...person, department: 'Sales' }));
-  await eventually('the move to finish', async () => {
+  const moved = await eventually('the move to finish', async () => {
     const s = await statusOf(person.id);
-    return s.stage === 'active' && s.history.length === 2;
+    return s.stage === 'active' && s.history.length === 2 && s;
   });
+  assert.deepEqual(moved.lastJoiner?.drift, {});
   assert.deepEqual((await crmApp.readState(ref)).entitlements, ['crm-users']);
   assert.deepEqual((await wikiApp.readState(ref)).entitlements, ['sales', 'staff']);
+});
+
+void test('access held outside the plan is reported as drift on the next move, not silently kept', async () => {
+  const person = employee({ department: 'Engineering' });
+  const ref = { employeeId: person.id, userName: person.userName };
+  await send(hrEvent('hire', person));
+  await waitForStage(person.id, 'active');
+  // Someone adds access by hand, outside jml.
+  await wikiApp.grant(ref, 'sales');
+  await send(hrEvent('change', { ...person, title: 'Staff Engineer' }));
+  const moved = await eventually('the move to finish', async () => {
+    const s = await statusOf(person.id);
+    return s.stage === 'active' && s.history.length === 2 && s;
+  });
+  assert.deepEqual(moved.lastJoiner?.drift, { wiki: ['sales'] });
+  assert.deepEqual((await wikiApp.readState(ref)).entitlements, ['engineering', 'sales', 'staff']);
 });
 
 void test('continue-as-new carries the processed events and the state over', async () => {
