@@ -26,7 +26,7 @@ export class ApprovalGate {
   ) {}
 
   /** Carried across continue-as-new so request ids stay unique for the person. */
-  get nextSequence(): number {
+  get lastSequence(): number {
     return this.sequence;
   }
 

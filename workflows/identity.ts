@@ -283,7 +283,7 @@ class IdentityRun {
     return {
       employeeId: this.employeeId,
       settings: this.settings,
-      carried: { ...this.state, stage: this.progress.stage, approvalSequence: this.gate.nextSequence },
+      carried: { ...this.state, stage: this.progress.stage, approvalSequence: this.gate.lastSequence },
     };
   }
 
