@@ -9,7 +9,7 @@ export function required(name: string): string {
   return value;
 }
 
-export function apiUrl(path: string): string {
+function apiUrl(path: string): string {
   return `${(process.env.JML_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '')}${path}`;
 }
 

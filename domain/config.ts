@@ -3,6 +3,7 @@
 // Secrets are never written in the file: they are `{ env: NAME }` references resolved at load time.
 import { z } from 'zod';
 import { durationSchema } from './duration';
+import { reportDuplicateIds } from './unique-ids';
 
 export const DEPROVISION_MODES = ['disable', 'delete'] as const;
 export type DeprovisionMode = (typeof DEPROVISION_MODES)[number];
@@ -104,19 +105,12 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
 
 /** Application ids are unique. */
 function checkReferences(raw: unknown, ctx: z.RefinementCtx): void {
-  const config = raw as { applications?: { id?: unknown }[] };
-  const ids = new Set<string>();
-  (config.applications ?? []).forEach((app, i) => {
-    if (typeof app?.id !== 'string') return;
-    if (ids.has(app.id)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['applications', i, 'id'],
-        message: `duplicate application id "${app.id}"`,
-      });
-    }
-    ids.add(app.id);
-  });
+  reportDuplicateIds(
+    'applications',
+    (raw as { applications?: unknown[] }).applications ?? [],
+    'application',
+    ctx,
+  );
 }
 
 export type JmlConfig = z.output<ReturnType<typeof makeConfigSchema>>;

@@ -1,5 +1,7 @@
 // Lifecycle vocabulary shared by the workflow and its clients: stages, per-app progress, reports.
 import type { AppState } from './app-state';
+import type { DeprovisionMode } from './config';
+import type { RiskLevel } from './policy-schema';
 import type { HrEventType } from './hr-event';
 import type { AccessPlan } from './policy';
 
@@ -26,7 +28,7 @@ export interface AppProgress {
 /** Evidence that one application no longer gives the leaver any access. */
 export interface LeaverAppReport {
   appId: string;
-  deprovision: 'disable' | 'delete';
+  deprovision: DeprovisionMode;
   revoked: string[];
   disabled: boolean;
   deleted: boolean;
@@ -95,7 +97,7 @@ export interface ApprovalRequest {
   eventId: string;
   appId: string;
   entitlement: string;
-  risk: string;
+  risk: RiskLevel;
   status: ApprovalStatus;
   /** Index of the current step in the chain, and in words who it asks. */
   step: number;

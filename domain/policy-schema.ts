@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { durationSchema } from './duration';
 import { employeeIdSchema } from './hr-event';
+import { reportDuplicateIds } from './unique-ids';
 
 export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number];
@@ -118,16 +119,8 @@ export function makePolicySchema(configuredApps?: string[]) {
           });
         }
       }
-      const roleIds = new Set<string>();
+      reportDuplicateIds('roles', policy.roles, 'role', ctx);
       policy.roles.forEach((role, i) => {
-        if (roleIds.has(role.id)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['roles', i, 'id'],
-            message: `duplicate role id "${role.id}"`,
-          });
-        }
-        roleIds.add(role.id);
         for (const [app, entitlements] of Object.entries(role.grants)) {
           const declared = policy.applications[app]?.entitlements;
           entitlements.forEach((name, j) => {
