@@ -79,8 +79,10 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
           joinerLeadTime: durationSchema.default(86_400_000),
           /** Longest wait between two attempts at an application that keeps failing. Default: 1m. */
           maxRetryInterval: durationSchema.default(60_000),
+          /** A mover keeps the old role's access this long after the new role's is granted. Default: 0s. */
+          moverOverlap: durationSchema.default(0),
         })
-        .default({ joinerLeadTime: 86_400_000, maxRetryInterval: 60_000 }),
+        .default({ joinerLeadTime: 86_400_000, maxRetryInterval: 60_000, moverOverlap: 0 }),
       applications: z.array(application).min(1),
       /** The access policy file (roles, entitlements, approvals), relative to this file. Default: policy.yaml. */
       policy: z.string().min(1).default('policy.yaml'),

@@ -69,6 +69,30 @@ export interface JoinerReport {
   granted: Record<string, string[]>;
   /** Access the applications showed that the plan does not justify: reported, not silently kept. */
   drift: Record<string, string[]>;
+  /** Old-role access a mover keeps during the overlap, and when it goes. */
+  revokeLater: ScheduledRevocation[];
+}
+
+/** Why access is removed at a set time rather than at once. */
+export type ScheduledReason = 'expiry' | 'mover-overlap';
+
+/** Access to be removed at a set time: time-bound privilege, or a mover's old access after the overlap. */
+export interface ScheduledRevocation {
+  appId: string;
+  entitlement: string;
+  reason: ScheduledReason;
+  dueAt: string;
+  /** What set the clock: the approval request (expiry) or the HR event (mover overlap). */
+  source: string;
+}
+
+/** Evidence that scheduled access was removed (read back) or kept because the current plan justifies it. */
+export interface RevocationRecord extends ScheduledRevocation {
+  outcome: 'revoked' | 'kept';
+  at: string;
+  attempts: number;
+  /** What the application answered when read back; absent when the access was kept. */
+  verifiedState?: AppState;
 }
 
 export interface ProcessedEvent {
@@ -135,6 +159,10 @@ export interface IdentityStatus {
   plan?: AccessPlan;
   apps: AppProgress[];
   approvals: ApprovalRequest[];
+  /** Access that will be removed at a set time. */
+  scheduled: ScheduledRevocation[];
+  /** The latest scheduled removals and their evidence. */
+  revocations: RevocationRecord[];
   lastJoiner?: JoinerReport;
   lastLeaver?: LeaverReport;
   history: ProcessedEvent[];

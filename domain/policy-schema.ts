@@ -36,7 +36,7 @@ const entitlementSchema = z.strictObject({
   description: z.string().optional(),
   risk: z.enum(RISK_LEVELS).default('low'),
   approval: approvalSchema.optional(),
-  /** Granted access ends by itself after this long (time-bound privilege). */
+  /** Approved access ends by itself this long after it was granted; asking again needs a new approval. */
   maxDuration: durationSchema.optional(),
 });
 
@@ -92,6 +92,14 @@ export function makePolicySchema(configuredApps?: string[]) {
               path: [...path, 'approval', 'reminderAfter'],
               message:
                 'must be shorter than stepTimeout, or the reminder would come after the step has escalated',
+            });
+          }
+          if (entitlement.maxDuration !== undefined && !entitlement.approval) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [...path, 'maxDuration'],
+              message:
+                'time-bound access is granted by approval: add an approval chain, or remove maxDuration',
             });
           }
           if (PRIVILEGED_RISKS.includes(entitlement.risk) && !entitlement.approval) {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { startDevServer } from './lib/temporal-dev-server';
-import { PROJECT_ROOT, scim2ServerPath, temporalCli } from './lib/tools';
+import { PROJECT_ROOT, scim2ServerPath, temporalCli, temporalTestServer } from './lib/tools';
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -16,6 +16,7 @@ function testFiles(dir: string): string[] {
 
 async function main(): Promise<number> {
   temporalCli();
+  temporalTestServer();
   scim2ServerPath();
   const filters = process.argv.slice(2);
   const files = testFiles(join(PROJECT_ROOT, 'test'))

@@ -25,7 +25,11 @@ export interface ServiceOptions {
 
 export function identitySettings(loaded: LoadedConfig): IdentitySettings {
   const { lifecycle } = loaded.config;
-  return { joinerLeadTimeMs: lifecycle.joinerLeadTime, maxRetryIntervalMs: lifecycle.maxRetryInterval };
+  return {
+    joinerLeadTimeMs: lifecycle.joinerLeadTime,
+    maxRetryIntervalMs: lifecycle.maxRetryInterval,
+    moverOverlapMs: lifecycle.moverOverlap,
+  };
 }
 
 export async function startService(options: ServiceOptions): Promise<RunningService> {

@@ -21,9 +21,12 @@ import type {
   LeaverReport,
   LifecycleStage,
   ProcessedEvent,
+  RevocationRecord,
+  ScheduledRevocation,
 } from '../domain/lifecycle';
 import type { AccessPlan } from '../domain/policy';
 import { activities } from './activities-proxy';
+import { AppLocks } from './app-locks';
 import { runJoiner, type StepContext } from './joiner';
 import { runLeaver } from './leaver';
 import { ApprovalGate } from './approval-gate';
@@ -36,10 +39,13 @@ import {
   type IdentitySettings,
 } from './messages';
 import { Progress } from './progress';
+import { RevocationSchedule } from './revocation-schedule';
+import { revokeDue } from './scheduled-revocations';
 
 /** Event ids remembered for de-duplication, carried across continue-as-new. */
 const REMEMBERED_EVENT_IDS = 1000;
 const REMEMBERED_HISTORY = 50;
+const REMEMBERED_REVOCATIONS = 50;
 
 export interface IdentityCarriedState {
   stage: LifecycleStage;
@@ -49,6 +55,9 @@ export interface IdentityCarriedState {
   granted: Record<string, string[]>;
   /** Last approval request number, so ids stay unique across continue-as-new. */
   approvalSequence: number;
+  /** Access to remove at a set time (time-bound privilege, mover overlap). */
+  scheduled: ScheduledRevocation[];
+  revocations: RevocationRecord[];
   processedEventIds: string[];
   queue: HrEvent[];
   history: ProcessedEvent[];
@@ -73,7 +82,11 @@ class IdentityRun {
   private readonly settings: IdentitySettings;
   private readonly progress: Progress;
   private readonly gate: ApprovalGate;
+  private readonly schedule: RevocationSchedule;
+  private readonly ctx: StepContext;
   private readonly state: IdentityCarriedState;
+  /** True while scheduled access is being removed; continue-as-new waits for it. */
+  private revoking = false;
   private readonly processed: Set<string>;
   private current?: { event: HrEvent; scope: CancellationScope; interruptible?: Interruptible };
 
@@ -84,15 +97,29 @@ class IdentityRun {
       stage: 'pending',
       granted: {},
       approvalSequence: 0,
+      scheduled: [],
+      revocations: [],
       processedEventIds: [],
       queue: [],
       history: [],
     };
+    this.state.scheduled ??= [];
+    this.state.revocations ??= [];
     this.processed = new Set(this.state.processedEventIds);
     this.progress = new Progress(this.state.stage);
     this.gate = new ApprovalGate(this.employeeId, this.state.approvalSequence, () =>
       this.progress.showApprovals(this.gate.pending()),
     );
+    this.schedule = new RevocationSchedule(this.state.scheduled);
+    this.ctx = {
+      progress: this.progress,
+      gate: this.gate,
+      locks: new AppLocks(),
+      schedule: this.schedule,
+      granted: this.state.granted,
+      maxRetryIntervalMs: this.settings.maxRetryIntervalMs,
+      moverOverlapMs: this.settings.moverOverlapMs ?? 0,
+    };
     setHandler(hrEventSignal, (event) => this.receive(event), {
       description: 'An HR event (hire, change, terminate, rehire) for this person; duplicates are ignored.',
     });
@@ -127,11 +154,12 @@ class IdentityRun {
 
   async run(): Promise<IdentityResult> {
     this.progress.describe('waiting for HR events');
+    void this.revokeWhenDue();
     for (;;) {
       await condition(() => this.state.queue.length > 0 || workflowInfo().continueAsNewSuggested);
       const event = this.state.queue.shift();
       if (!event) {
-        await condition(allHandlersFinished);
+        await condition(() => allHandlersFinished() && !this.revoking);
         if (this.state.queue.length === 0) await continueAsNew<typeof identityWorkflow>(this.carryOver());
         continue;
       }
@@ -202,12 +230,36 @@ class IdentityRun {
     this.progress.describe('waiting for HR events');
   }
 
+  /** Removes scheduled access when it is due, beside (never instead of) the HR event being processed. */
+  private async revokeWhenDue(): Promise<void> {
+    for (;;) {
+      this.progress.showScheduled(this.schedule.list());
+      const version = this.schedule.version;
+      const changed = () => this.schedule.version !== version;
+      const next = this.schedule.nextDueAt();
+      if (next === undefined) {
+        await condition(changed);
+        continue;
+      }
+      if (next > Date.now()) {
+        await condition(changed, next - Date.now());
+        continue;
+      }
+      const due = this.schedule.takeDue(Date.now());
+      this.revoking = true;
+      try {
+        const account = { employeeId: this.employeeId, userName: this.state.employee!.userName };
+        const records = await revokeDue(this.ctx, account, due, this.state.plan);
+        this.state.revocations.push(...records);
+        this.state.revocations.splice(0, Math.max(0, this.state.revocations.length - REMEMBERED_REVOCATIONS));
+      } finally {
+        this.revoking = false;
+      }
+    }
+  }
+
   private async handle(event: HrEvent): Promise<void> {
-    const ctx: StepContext = {
-      progress: this.progress,
-      gate: this.gate,
-      maxRetryIntervalMs: this.settings.maxRetryIntervalMs,
-    };
+    const ctx = this.ctx;
     switch (event.type) {
       case 'hire':
       case 'rehire': {
@@ -228,6 +280,8 @@ class IdentityRun {
         if (this.current) this.current.interruptible = undefined;
         this.state.employee = event.employee;
         this.progress.setStage('leaving');
+        // The leaver removes everything; nothing is left to remove later.
+        this.schedule.clear();
         const { plan, applications } = await activities.planAccess(event.employee);
         const account = { employeeId: event.employee.id, userName: event.employee.userName };
         this.state.lastLeaver = await runLeaver(
@@ -238,7 +292,7 @@ class IdentityRun {
           plan.policyVersion,
         );
         this.state.plan = undefined;
-        this.state.granted = {};
+        for (const appId of Object.keys(this.state.granted)) delete this.state.granted[appId];
         this.progress.setStage('left');
         return;
       }
@@ -250,8 +304,7 @@ class IdentityRun {
     this.progress.setStage(stage);
     const { plan } = await activities.planAccess(event.employee);
     this.state.plan = plan;
-    this.state.lastJoiner = await runJoiner(ctx, event.eventId, event.employee, plan, this.state.granted);
-    this.state.granted = this.state.lastJoiner.granted;
+    this.state.lastJoiner = await runJoiner(ctx, event.eventId, event.employee, plan);
     this.progress.setStage('active');
   }
 
@@ -299,6 +352,8 @@ class IdentityRun {
       plan: this.state.plan,
       apps: this.progress.list(),
       approvals: this.gate.list(),
+      scheduled: this.schedule.list(),
+      revocations: this.state.revocations,
       lastJoiner: this.state.lastJoiner,
       lastLeaver: this.state.lastLeaver,
       history: this.state.history,

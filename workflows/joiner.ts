@@ -3,42 +3,53 @@
 import type { AccountRef } from '../domain/app-state';
 import { provisionGaps } from '../domain/app-state';
 import type { Employee } from '../domain/hr-event';
-import type { ApprovalRequest, JoinerAppReport, JoinerReport } from '../domain/lifecycle';
+import type {
+  ApprovalRequest,
+  JoinerAppReport,
+  JoinerReport,
+  ScheduledRevocation,
+} from '../domain/lifecycle';
 import type { AccessPlan, PlannedEntitlement } from '../domain/policy';
 import { activities } from './activities-proxy';
+import type { AppLocks } from './app-locks';
 import type { ApprovalGate } from './approval-gate';
 import type { Progress } from './progress';
+import type { RevocationSchedule } from './revocation-schedule';
 import { untilVerified } from './until-verified';
+
+export type Granted = Record<string, string[]>;
 
 export interface StepContext {
   progress: Progress;
   gate: ApprovalGate;
+  locks: AppLocks;
+  schedule: RevocationSchedule;
+  /** What the person holds per application, as last verified. Shared with scheduled revocations. */
+  granted: Granted;
   maxRetryIntervalMs: number;
+  /** A mover keeps old-role access this long; 0 revokes it at once. */
+  moverOverlapMs: number;
 }
 
-type Granted = Record<string, string[]>;
-
 /**
- * Grants the plan. With `previous` (what the person holds, for a mover), entitlements the new plan
- * no longer justifies are revoked in the same pass, and privileged ones already held are kept
- * without asking again.
+ * Grants the plan. For someone who already holds access (a mover), entitlements the new plan no
+ * longer justifies are revoked in the same pass (or after the overlap), and privileged ones already
+ * held are kept without asking again.
  */
 export async function runJoiner(
   ctx: StepContext,
   eventId: string,
   employee: Employee,
   plan: AccessPlan,
-  previous: Granted = {},
 ): Promise<JoinerReport> {
   const startedAt = new Date().toISOString();
   const account: AccountRef = { employeeId: employee.id, userName: employee.userName };
+  const held = ctx.granted;
   const needsApproval = plan.entitlements.filter(
-    (e) => e.approval && !previous[e.appId]?.includes(e.entitlement),
+    (e) => e.approval && !held[e.appId]?.includes(e.entitlement),
   );
-  const waiting = (appId: string, name: string) =>
-    needsApproval.some((e) => e.appId === appId && e.entitlement === name);
   const appIds = Object.keys(plan.apps).filter(
-    (appId) => (plan.apps[appId]?.length ?? 0) > 0 || (previous[appId]?.length ?? 0) > 0,
+    (appId) => (plan.apps[appId]?.length ?? 0) > 0 || (held[appId]?.length ?? 0) > 0,
   );
   ctx.progress.begin(appIds);
   ctx.progress.describe(
@@ -47,21 +58,15 @@ export async function runJoiner(
       : `granting access in ${appIds.join(', ') || 'no application'}`,
   );
 
-  const granted: Granted = {};
+  const revokeLater: ScheduledRevocation[] = [];
   const [applications, approvals] = await Promise.all([
     Promise.all(
-      appIds.map((appId) => {
-        const wanted = (plan.apps[appId] ?? []).filter((e) => !waiting(appId, e));
-        const unwanted = (previous[appId] ?? []).filter((e) => !(plan.apps[appId] ?? []).includes(e));
-        granted[appId] = [...wanted];
-        return converge(ctx, appId, employee, account, wanted, unwanted);
-      }),
+      appIds.map((appId) =>
+        ctx.locks.withApp(appId, () => applyToApp(ctx, eventId, appId, employee, account, plan, revokeLater)),
+      ),
     ),
-    Promise.all(
-      needsApproval.map((planned) => grantWithApproval(ctx, eventId, employee, account, planned, granted)),
-    ),
+    Promise.all(needsApproval.map((planned) => grantWithApproval(ctx, eventId, employee, account, planned))),
   ]);
-  for (const appId of Object.keys(granted)) granted[appId]!.sort();
   return {
     eventId,
     startedAt,
@@ -69,16 +74,62 @@ export async function runJoiner(
     plan,
     applications,
     approvals,
-    granted,
-    drift: driftOf(plan, applications),
+    granted: Object.fromEntries(Object.entries(ctx.granted).map(([appId, names]) => [appId, [...names]])),
+    drift: driftOf(plan, applications, revokeLater),
+    revokeLater,
   };
 }
 
+/**
+ * One application brought to the plan, reading what the person holds under the application's lock:
+ * privileged access is granted only through the gate (or kept when already held), and access the
+ * plan no longer justifies is revoked now or scheduled for the end of the mover's overlap.
+ */
+async function applyToApp(
+  ctx: StepContext,
+  eventId: string,
+  appId: string,
+  employee: Employee,
+  account: AccountRef,
+  plan: AccessPlan,
+  revokeLater: ScheduledRevocation[],
+): Promise<JoinerAppReport> {
+  const planned = plan.apps[appId] ?? [];
+  const held = ctx.granted[appId] ?? [];
+  const privileged = new Set(
+    plan.entitlements.filter((e) => e.appId === appId && e.approval).map((e) => e.entitlement),
+  );
+  const wanted = planned.filter((e) => !privileged.has(e) || held.includes(e));
+  const unwanted = held.filter((e) => !planned.includes(e));
+  const keptForOverlap = ctx.moverOverlapMs > 0 ? unwanted : [];
+  const revokeNow = unwanted.filter((e) => !keptForOverlap.includes(e));
+
+  for (const entitlement of planned) ctx.schedule.drop(appId, entitlement, 'mover-overlap');
+  for (const entitlement of revokeNow) ctx.schedule.drop(appId, entitlement);
+  const dueAt = new Date(Date.now() + ctx.moverOverlapMs).toISOString();
+  for (const entitlement of keptForOverlap) {
+    revokeLater.push(
+      ctx.schedule.add({ appId, entitlement, reason: 'mover-overlap', dueAt, source: eventId }),
+    );
+  }
+  const report = await converge(ctx, appId, employee, account, wanted, revokeNow);
+  ctx.granted[appId] = [...new Set([...wanted, ...keptForOverlap])].sort();
+  return report;
+}
+
 /** Access an application showed on read-back that the plan does not justify: reported, not kept silently. */
-function driftOf(plan: AccessPlan, applications: JoinerAppReport[]): Granted {
+function driftOf(
+  plan: AccessPlan,
+  applications: JoinerAppReport[],
+  revokeLater: ScheduledRevocation[],
+): Granted {
   const drift: Granted = {};
   for (const { appId, verifiedState } of applications) {
-    const extra = verifiedState.entitlements.filter((e) => !(plan.apps[appId] ?? []).includes(e));
+    const extra = verifiedState.entitlements.filter(
+      (e) =>
+        !(plan.apps[appId] ?? []).includes(e) &&
+        !revokeLater.some((r) => r.appId === appId && r.entitlement === e),
+    );
     if (extra.length) drift[appId] = extra;
   }
   return drift;
@@ -114,19 +165,26 @@ async function converge(
   return { appId, created, granted: wanted, attempts, verifiedState: state, verifiedAt };
 }
 
+/** Asks the gate; once approved, grants and verifies, and starts the clock on time-bound access. */
 async function grantWithApproval(
   ctx: StepContext,
   eventId: string,
   employee: Employee,
   account: AccountRef,
   planned: PlannedEntitlement,
-  granted: Granted,
 ): Promise<ApprovalRequest> {
   const request = await ctx.gate.request(planned, eventId);
   if (request.status !== 'approved') return request;
-  const key = `${planned.appId} (${planned.entitlement})`;
+  const { appId, entitlement, maxDurationMs } = planned;
+  const key = `${appId} (${entitlement})`;
   ctx.progress.update(key, { status: 'working', attempts: 0 });
-  await converge(ctx, key, employee, account, [planned.entitlement], [], planned.appId);
-  (granted[planned.appId] ??= []).push(planned.entitlement);
+  await ctx.locks.withApp(appId, async () => {
+    await converge(ctx, key, employee, account, [entitlement], [], appId);
+    ctx.granted[appId] = [...new Set([...(ctx.granted[appId] ?? []), entitlement])].sort();
+    if (maxDurationMs !== undefined) {
+      const dueAt = new Date(Date.now() + maxDurationMs).toISOString();
+      ctx.schedule.add({ appId, entitlement, reason: 'expiry', dueAt, source: request.requestId });
+    }
+  });
   return request;
 }

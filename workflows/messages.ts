@@ -32,4 +32,6 @@ export interface IdentitySettings {
   joinerLeadTimeMs: number;
   /** Longest wait between two attempts at a failing application. */
   maxRetryIntervalMs: number;
+  /** How long a mover keeps the old role's access after the new role's is granted. Default: 0. */
+  moverOverlapMs?: number;
 }

@@ -1,7 +1,7 @@
 // Per-application progress of the current step, mirrored into search attributes and current
 // details so operators see in the Temporal UI what is failing and what the workflow waits for.
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { AppProgress, ApprovalRequest, LifecycleStage } from '../domain/lifecycle';
+import type { AppProgress, ApprovalRequest, LifecycleStage, ScheduledRevocation } from '../domain/lifecycle';
 import { LifecycleStageKey, NeedsAttentionKey } from './messages';
 
 export class Progress {
@@ -11,6 +11,7 @@ export class Progress {
   private retryNow = new Set<string>();
   private attentionFlag = false;
   private approvals: ApprovalRequest[] = [];
+  private scheduled: ScheduledRevocation[] = [];
 
   constructor(stage: LifecycleStage) {
     this.stage = stage;
@@ -43,6 +44,12 @@ export class Progress {
   /** Pending approvals shown in the current details, with who may decide each. */
   showApprovals(pending: ApprovalRequest[]): void {
     this.approvals = pending;
+    setCurrentDetails(this.details());
+  }
+
+  /** Access that will be removed at a set time, shown so operators know what is time-bound. */
+  showScheduled(scheduled: ScheduledRevocation[]): void {
+    this.scheduled = scheduled;
     setCurrentDetails(this.details());
   }
 
@@ -102,6 +109,11 @@ export class Progress {
           `| ${r.requestId} | ${r.appId}: ${r.entitlement} (${r.risk}) | ${r.stepLabel} | ${r.approvers.join(', ')} | ${r.stepDeadline ?? ''} |`,
         );
       }
+    }
+    if (this.scheduled.length) {
+      lines.push('', '**Scheduled removals:**', '', '| access | why | when |', '|---|---|---|');
+      for (const r of this.scheduled)
+        lines.push(`| ${r.appId}: ${r.entitlement} | ${r.reason} | ${r.dueAt} |`);
     }
     return lines.join('\n');
   }

