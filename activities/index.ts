@@ -5,12 +5,16 @@ import type { Employee } from '../domain/hr-event';
 import { planAccess, type AccessPlan } from '../domain/policy';
 import type { Policy } from '../domain/policy-schema';
 import type { Connector } from '../connectors/connector';
+import type { ManualTaskChannel, TaskNotice } from '../connectors/manual/task-channel';
+import type { ManualFulfilment } from '../domain/lifecycle';
 import type { Logger } from '../common/logger';
 import { mapped } from './failures';
 
 export interface ApplicationSummary {
   id: string;
   deprovision: DeprovisionMode;
+  /** Present for applications without an API, where people do the work and attest it. */
+  manual?: ManualFulfilment;
 }
 
 export interface PlanResult {
@@ -58,11 +62,20 @@ export interface ActivityDeps {
   policy: Policy;
   policyVersion: string;
   connectors: Map<string, Connector>;
+  /** How manual applications' fulfillers are told of tasks. */
+  taskChannels?: Map<string, ManualTaskChannel>;
   /** Where approver notifications go (ids only, no personal data). */
   logger?: Pick<Logger, 'info'>;
 }
 
-export function createActivities({ config, policy, policyVersion, connectors, logger }: ActivityDeps) {
+export function createActivities({
+  config,
+  policy,
+  policyVersion,
+  connectors,
+  taskChannels = new Map(),
+  logger,
+}: ActivityDeps) {
   const connectorFor = (appId: string): Connector => {
     const connector = connectors.get(appId);
     if (!connector) throw new Error(`application "${appId}" is not configured`);
@@ -81,7 +94,15 @@ export function createActivities({ config, policy, policyVersion, connectors, lo
       const appIds = config.applications.map((a) => a.id);
       return Promise.resolve({
         plan: planAccess(employee, policy, appIds, policyVersion),
-        applications: config.applications.map((a) => ({ id: a.id, deprovision: a.deprovision })),
+        applications: config.applications.map((a): ApplicationSummary =>
+          a.kind === 'manual'
+            ? {
+                id: a.id,
+                deprovision: a.deprovision,
+                manual: { fulfillers: a.fulfillers, escalateTo: a.escalateTo, taskTimeoutMs: a.taskTimeout },
+              }
+            : { id: a.id, deprovision: a.deprovision },
+        ),
       });
     },
 
@@ -139,6 +160,13 @@ export function createActivities({ config, policy, policyVersion, connectors, lo
         `approval ${notice.kind}: ${notice.requestId} waits for ${notice.stepLabel}`,
       );
       return Promise.resolve();
+    },
+
+    /** Tells a manual application's fulfillers of a task (webhook and log line). */
+    sendManualTask(notice: TaskNotice): Promise<void> {
+      const channel = taskChannels.get(notice.appId);
+      if (!channel) throw new Error(`application "${notice.appId}" is not a configured manual application`);
+      return mapped(() => channel.send(notice));
     },
 
     /** Reads the person's account back from the application: the only evidence of verification. */

@@ -8,6 +8,7 @@ import {
   hrEventSignal,
   LifecycleStageKey,
   NeedsAttentionKey,
+  OpenTasksKey,
   PendingApprovalsKey,
   statusQuery,
   type IdentitySettings,
@@ -44,6 +45,7 @@ export async function submitHrEvent(
       { key: LifecycleStageKey, value: 'pending' },
       { key: NeedsAttentionKey, value: false },
       { key: PendingApprovalsKey, value: 0 },
+      { key: OpenTasksKey, value: 0 },
     ],
   });
   return { workflowId, status: 'accepted' };

@@ -1,18 +1,21 @@
-// Builds the connector for each configured application.
-import type { ApplicationConfig } from '../domain/config';
+// Builds the client for each configured application: a connector where the application has an API,
+// a task channel where people do the work by hand.
+import type { ApplicationConfig, ManualApplicationConfig } from '../domain/config';
 import type { Connector } from './connector';
 import { LdapConnector } from './ldap/ldap-connector';
+import { ManualTaskChannel, type TaskLog } from './manual/task-channel';
 import { ScimConnector } from './scim/scim-connector';
 
-export function createConnector(app: ApplicationConfig): Connector {
-  switch (app.kind) {
-    case 'scim':
-      return new ScimConnector(app);
-    case 'ldap':
-      return new LdapConnector(app);
+export function createConnectors(apps: ApplicationConfig[]): Map<string, Connector> {
+  const connectors = new Map<string, Connector>();
+  for (const app of apps) {
+    if (app.kind === 'scim') connectors.set(app.id, new ScimConnector(app));
+    if (app.kind === 'ldap') connectors.set(app.id, new LdapConnector(app));
   }
+  return connectors;
 }
 
-export function createConnectors(apps: ApplicationConfig[]): Map<string, Connector> {
-  return new Map(apps.map((app) => [app.id, createConnector(app)]));
+export function createTaskChannels(apps: ApplicationConfig[], log: TaskLog): Map<string, ManualTaskChannel> {
+  const manual = apps.filter((a): a is ManualApplicationConfig => a.kind === 'manual');
+  return new Map(manual.map((app) => [app.id, new ManualTaskChannel(app, log)]));
 }

@@ -3,6 +3,7 @@
 // Secrets are never written in the file: they are `{ env: NAME }` references resolved at load time.
 import { z } from 'zod';
 import { durationSchema } from './duration';
+import { employeeIdSchema } from './hr-event';
 import { reportDuplicateIds } from './unique-ids';
 
 export const DEPROVISION_MODES = ['disable', 'delete'] as const;
@@ -53,7 +54,27 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
     flavor: z.enum(['openldap']).default('openldap'),
   });
 
-  const application = z.discriminatedUnion('kind', [scimApp, ldapApp]);
+  /** An application without an API: a person does the work, told by a task, and attests it. */
+  const manualApp = z.strictObject({
+    ...common,
+    kind: z.literal('manual'),
+    /** Employee ids of the people who do the work and may attest it. */
+    fulfillers: z.array(employeeIdSchema).min(1),
+    /** Asked too, and allowed to attest, once a task is overdue. Default: nobody more. */
+    escalateTo: z.array(employeeIdSchema).default([]),
+    /** How long a task may stay open before it is escalated (and again after each further period). Default: 1d. */
+    taskTimeout: durationSchema.default(86_400_000),
+    /** Each task is POSTed here as JSON (e.g. a ticketing system's inbound hook); absent: a log line only. */
+    webhook: z
+      .strictObject({
+        url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+        /** Sent as `Authorization: Bearer <token>`. */
+        token: secretRef.optional(),
+      })
+      .optional(),
+  });
+
+  const application = z.discriminatedUnion('kind', [scimApp, ldapApp, manualApp]);
 
   return z
     .strictObject({
@@ -119,3 +140,4 @@ export type JmlConfig = z.output<ReturnType<typeof makeConfigSchema>>;
 export type ApplicationConfig = JmlConfig['applications'][number];
 export type ScimApplicationConfig = Extract<ApplicationConfig, { kind: 'scim' }>;
 export type LdapApplicationConfig = Extract<ApplicationConfig, { kind: 'ldap' }>;
+export type ManualApplicationConfig = Extract<ApplicationConfig, { kind: 'manual' }>;

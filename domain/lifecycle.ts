@@ -34,9 +34,11 @@ export interface LeaverAppReport {
   deleted: boolean;
   sessionsEnded: number;
   attempts: number;
-  /** What the application answered when read back after deprovisioning. */
+  /** What the application answered when read back after deprovisioning (manual: what was attested). */
   verifiedState: AppState;
   verifiedAt: string;
+  /** Manual applications: who attested the work. */
+  attestation?: Attestation;
 }
 
 export interface LeaverReport {
@@ -53,8 +55,11 @@ export interface JoinerAppReport {
   created: boolean;
   granted: string[];
   attempts: number;
+  /** What the application answered when read back (manual: what was attested). */
   verifiedState: AppState;
   verifiedAt: string;
+  /** Manual applications: who attested the work. */
+  attestation?: Attestation;
 }
 
 export interface JoinerReport {
@@ -93,6 +98,77 @@ export interface RevocationRecord extends ScheduledRevocation {
   attempts: number;
   /** What the application answered when read back; absent when the access was kept. */
   verifiedState?: AppState;
+  /** Manual applications: who attested the work. */
+  attestation?: Attestation;
+}
+
+/** What a manual application's fulfillers need to know, carried in the plan's application list. */
+export interface ManualFulfilment {
+  fulfillers: string[];
+  escalateTo: string[];
+  taskTimeoutMs: number;
+}
+
+/** Work a person does by hand in an application without an API. */
+export interface ManualWork {
+  grant: string[];
+  revoke: string[];
+  /** For a leaver: disable or delete the account and remove everything it holds. */
+  deprovision?: DeprovisionMode;
+}
+
+/** A task for a human, open until someone allowed to attests that it is done. */
+export interface ManualTask extends ManualWork {
+  taskId: string;
+  employeeId: string;
+  /** The HR event, approval request or schedule that needs the work. */
+  source: string;
+  appId: string;
+  /** In words, what to do. */
+  instructions: string;
+  status: 'open' | 'done' | 'withdrawn';
+  /** Who may attest now: the fulfillers, and after an escalation the escalation contacts too. */
+  assignees: string[];
+  openedAt: string;
+  deadline: string;
+  escalations: number;
+  completedBy?: string;
+  completedAt?: string;
+  note?: string;
+  /** Completions that were refused (not an assignee, the person themselves), for the audit trail. */
+  rejectedCompletions: { by: string; at: string; why: string }[];
+}
+
+/** Someone says a manual task is done (the `taskDone` signal and `completeTask` update argument). */
+export interface TaskCompletion {
+  taskId: string;
+  /** Employee id of the person who did the work. */
+  by: string;
+  note?: string;
+}
+
+export interface Attestation {
+  taskId: string;
+  by: string;
+  at: string;
+  note?: string;
+}
+
+/** The task id names the person, so front doors can route a completion without a lookup. */
+export function manualTaskId(employeeId: string, sequence: number): string {
+  return `task-${sequence}-${employeeId}`;
+}
+
+export function describeManualWork(work: ManualWork): string {
+  const parts: string[] = [];
+  if (work.deprovision) {
+    parts.push(`${work.deprovision} the account and remove every access it holds`);
+    if (work.revoke.length) parts.push(`(jml's record: ${work.revoke.join(', ')})`);
+    return parts.join(' ');
+  }
+  if (work.grant.length) parts.push(`create the account if missing and grant ${work.grant.join(', ')}`);
+  if (work.revoke.length) parts.push(`revoke ${work.revoke.join(', ')}`);
+  return parts.join('; ');
 }
 
 export interface ProcessedEvent {
@@ -159,6 +235,8 @@ export interface IdentityStatus {
   plan?: AccessPlan;
   apps: AppProgress[];
   approvals: ApprovalRequest[];
+  /** Manual work asked of people, open and done. */
+  tasks: ManualTask[];
   /** Access that will be removed at a set time. */
   scheduled: ScheduledRevocation[];
   /** The latest scheduled removals and their evidence. */

@@ -3,7 +3,7 @@ import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/
 import { createActivities } from '../activities';
 import type { Logger } from '../common/logger';
 import type { Connector } from '../connectors/connector';
-import { createConnectors } from '../connectors/registry';
+import { createConnectors, createTaskChannels } from '../connectors/registry';
 import type { JmlConfig } from '../domain/config';
 import type { Policy } from '../domain/policy-schema';
 
@@ -22,6 +22,9 @@ export interface IdentityWorkerOptions {
   connectors?: Map<string, Connector>;
 }
 
+/** Tests run workers without a logger; task notices then only reach the workflow's records. */
+const silentLog = { info: () => undefined };
+
 export async function createIdentityWorker(
   options: IdentityWorkerOptions,
 ): Promise<{ worker: Worker; close: () => Promise<void> }> {
@@ -38,6 +41,7 @@ export async function createIdentityWorker(
       policy: options.policy,
       policyVersion: options.policyVersion,
       connectors,
+      taskChannels: createTaskChannels(options.config.applications, options.logger ?? silentLog),
       logger: options.logger,
     }),
   });

@@ -13,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Employee, HrEvent } from '../domain/hr-event';
-import type { ApprovalDecision } from '../domain/lifecycle';
+import type { ApprovalDecision, ManualFulfilment, TaskCompletion } from '../domain/lifecycle';
 import type {
   IdentityResult,
   IdentityStatus,
@@ -30,12 +30,15 @@ import { AppLocks } from './app-locks';
 import { runJoiner, type StepContext } from './joiner';
 import { runLeaver } from './leaver';
 import { ApprovalGate } from './approval-gate';
+import { ManualTasks } from './manual-tasks';
 import {
+  completeTaskUpdate,
   decideUpdate,
   decisionSignal,
   hrEventSignal,
   retrySignal,
   statusQuery,
+  taskDoneSignal,
   type IdentitySettings,
 } from './messages';
 import { Progress } from './progress';
@@ -55,6 +58,10 @@ export interface IdentityCarriedState {
   granted: Record<string, string[]>;
   /** Last approval request number, so ids stay unique across continue-as-new. */
   approvalSequence: number;
+  /** Last manual task number, likewise. */
+  taskSequence: number;
+  /** Applications without an API, as of the last plan: their work is done by hand. */
+  manualApps: Record<string, ManualFulfilment>;
   /** Access to remove at a set time (time-bound privilege, mover overlap). */
   scheduled: ScheduledRevocation[];
   revocations: RevocationRecord[];
@@ -82,6 +89,7 @@ class IdentityRun {
   private readonly settings: IdentitySettings;
   private readonly progress: Progress;
   private readonly gate: ApprovalGate;
+  private readonly tasks: ManualTasks;
   private readonly schedule: RevocationSchedule;
   private readonly ctx: StepContext;
   private readonly state: IdentityCarriedState;
@@ -97,12 +105,16 @@ class IdentityRun {
       stage: 'pending',
       granted: {},
       approvalSequence: 0,
+      taskSequence: 0,
+      manualApps: {},
       scheduled: [],
       revocations: [],
       processedEventIds: [],
       queue: [],
       history: [],
     };
+    this.state.taskSequence ??= 0;
+    this.state.manualApps ??= {};
     this.state.scheduled ??= [];
     this.state.revocations ??= [];
     this.processed = new Set(this.state.processedEventIds);
@@ -110,10 +122,15 @@ class IdentityRun {
     this.gate = new ApprovalGate(this.employeeId, this.state.approvalSequence, () =>
       this.progress.showApprovals(this.gate.pending()),
     );
+    this.tasks = new ManualTasks(this.employeeId, this.state.taskSequence, () =>
+      this.progress.showTasks(this.tasks.open()),
+    );
     this.schedule = new RevocationSchedule(this.state.scheduled);
     this.ctx = {
       progress: this.progress,
       gate: this.gate,
+      tasks: this.tasks,
+      manualApps: this.state.manualApps,
       locks: new AppLocks(),
       schedule: this.schedule,
       granted: this.state.granted,
@@ -133,6 +150,24 @@ class IdentityRun {
       description:
         'An approver decides: {"requestId", "approve": true|false, "approver": "<employee id>", "reason"}.',
     });
+    setHandler(taskDoneSignal, (completion) => void this.tasks.complete(completion), {
+      description: 'A fulfiller attests a manual task is done: {"taskId", "by": "<employee id>", "note"}.',
+    });
+    setHandler(
+      completeTaskUpdate,
+      (completion) => {
+        const task = this.tasks.complete(completion);
+        if (!task) throw new Error(this.tasks.refusal(completion) ?? 'completion refused');
+        return task;
+      },
+      {
+        validator: (completion: TaskCompletion) => {
+          const why = this.tasks.refusal(completion);
+          if (why) throw new Error(why);
+        },
+        description: 'Like the taskDone signal, but someone who may not attest is rejected at once.',
+      },
+    );
     setHandler(
       decideUpdate,
       (decision) => {
@@ -282,7 +317,7 @@ class IdentityRun {
         this.progress.setStage('leaving');
         // The leaver removes everything; nothing is left to remove later.
         this.schedule.clear();
-        const { plan, applications } = await activities.planAccess(event.employee);
+        const { plan, applications } = await this.planFor(event.employee);
         const account = { employeeId: event.employee.id, userName: event.employee.userName };
         this.state.lastLeaver = await runLeaver(
           ctx,
@@ -302,10 +337,19 @@ class IdentityRun {
   /** Joiner and mover: plan from the policy, then grant and revoke against what the person holds. */
   private async applyPlan(ctx: StepContext, event: HrEvent, stage: 'joining' | 'moving'): Promise<void> {
     this.progress.setStage(stage);
-    const { plan } = await activities.planAccess(event.employee);
+    const { plan } = await this.planFor(event.employee);
     this.state.plan = plan;
     this.state.lastJoiner = await runJoiner(ctx, event.eventId, event.employee, plan);
     this.progress.setStage('active');
+  }
+
+  /** The plan of record, and which applications are fulfilled by hand as of now. */
+  private async planFor(employee: Employee) {
+    const result = await activities.planAccess(employee);
+    const manual = this.state.manualApps;
+    for (const appId of Object.keys(manual)) delete manual[appId];
+    for (const app of result.applications) if (app.manual) manual[app.id] = app.manual;
+    return result;
   }
 
   private async waitUntilEffective(event: HrEvent, leadTimeMs: number, what: string): Promise<void> {
@@ -336,7 +380,12 @@ class IdentityRun {
     return {
       employeeId: this.employeeId,
       settings: this.settings,
-      carried: { ...this.state, stage: this.progress.stage, approvalSequence: this.gate.lastSequence },
+      carried: {
+        ...this.state,
+        stage: this.progress.stage,
+        approvalSequence: this.gate.lastSequence,
+        taskSequence: this.tasks.lastSequence,
+      },
     };
   }
 
@@ -352,6 +401,7 @@ class IdentityRun {
       plan: this.state.plan,
       apps: this.progress.list(),
       approvals: this.gate.list(),
+      tasks: this.tasks.list(),
       scheduled: this.schedule.list(),
       revocations: this.state.revocations,
       lastJoiner: this.state.lastJoiner,

@@ -7,12 +7,14 @@ import type {
   ApprovalRequest,
   JoinerAppReport,
   JoinerReport,
+  ManualFulfilment,
   ScheduledRevocation,
 } from '../domain/lifecycle';
 import type { AccessPlan, PlannedEntitlement } from '../domain/policy';
 import { activities } from './activities-proxy';
 import type { AppLocks } from './app-locks';
 import type { ApprovalGate } from './approval-gate';
+import type { ManualTasks } from './manual-tasks';
 import type { Progress } from './progress';
 import type { RevocationSchedule } from './revocation-schedule';
 import { untilVerified } from './until-verified';
@@ -22,6 +24,9 @@ export type Granted = Record<string, string[]>;
 export interface StepContext {
   progress: Progress;
   gate: ApprovalGate;
+  tasks: ManualTasks;
+  /** Applications without an API, by id: people do their work and attest it. */
+  manualApps: Record<string, ManualFulfilment>;
   locks: AppLocks;
   schedule: RevocationSchedule;
   /** What the person holds per application, as last verified. Shared with scheduled revocations. */
@@ -112,7 +117,15 @@ async function applyToApp(
       ctx.schedule.add({ appId, entitlement, reason: 'mover-overlap', dueAt, source: eventId }),
     );
   }
-  const report = await converge(ctx, appId, employee, account, wanted, revokeNow);
+  const report = await converge(ctx, {
+    progressKey: appId,
+    appId,
+    source: eventId,
+    employee,
+    account,
+    wanted,
+    unwanted: revokeNow,
+  });
   ctx.granted[appId] = [...new Set([...wanted, ...keptForOverlap])].sort();
   return report;
 }
@@ -135,16 +148,22 @@ function driftOf(
   return drift;
 }
 
+interface Change {
+  progressKey: string;
+  appId: string;
+  /** The HR event or approval request this change serves. */
+  source: string;
+  employee: Employee;
+  account: AccountRef;
+  wanted: string[];
+  unwanted: string[];
+}
+
 /** One application made to hold `wanted` and not `unwanted`, until a read-back shows it does. */
-async function converge(
-  ctx: StepContext,
-  progressKey: string,
-  employee: Employee,
-  account: AccountRef,
-  wanted: string[],
-  unwanted: string[],
-  appId = progressKey,
-): Promise<JoinerAppReport> {
+async function converge(ctx: StepContext, change: Change): Promise<JoinerAppReport> {
+  const fulfilment = ctx.manualApps[change.appId];
+  if (fulfilment) return convergeByHand(ctx, change, fulfilment);
+  const { progressKey, appId, employee, account, wanted, unwanted } = change;
   let created = false;
   const {
     value: state,
@@ -165,6 +184,38 @@ async function converge(
   return { appId, created, granted: wanted, attempts, verifiedState: state, verifiedAt };
 }
 
+/** The same for an application without an API: a task for its fulfillers, done when attested. */
+async function convergeByHand(
+  ctx: StepContext,
+  { progressKey, appId, source, account, wanted, unwanted }: Change,
+  fulfilment: ManualFulfilment,
+): Promise<JoinerAppReport> {
+  const held = ctx.granted[appId] ?? [];
+  const work = { grant: wanted.filter((e) => !held.includes(e)), revoke: unwanted };
+  const attestation =
+    work.grant.length || work.revoke.length
+      ? await ctx.tasks.fulfil(ctx.progress, ctx.maxRetryIntervalMs, {
+          appId,
+          account,
+          source,
+          work,
+          fulfilment,
+          progressKey,
+        })
+      : undefined;
+  const verifiedAt = attestation?.at ?? new Date().toISOString();
+  ctx.progress.update(progressKey, { status: 'verified', verifiedAt, lastProblem: undefined });
+  return {
+    appId,
+    created: false,
+    granted: wanted,
+    attempts: attestation ? 1 : 0,
+    verifiedState: { exists: true, active: true, entitlements: [...wanted].sort(), openSessions: null },
+    verifiedAt,
+    attestation,
+  };
+}
+
 /** Asks the gate; once approved, grants and verifies, and starts the clock on time-bound access. */
 async function grantWithApproval(
   ctx: StepContext,
@@ -179,7 +230,15 @@ async function grantWithApproval(
   const key = `${appId} (${entitlement})`;
   ctx.progress.update(key, { status: 'working', attempts: 0 });
   await ctx.locks.withApp(appId, async () => {
-    await converge(ctx, key, employee, account, [entitlement], [], appId);
+    await converge(ctx, {
+      progressKey: key,
+      appId,
+      source: request.requestId,
+      employee,
+      account,
+      wanted: [entitlement],
+      unwanted: [],
+    });
     ctx.granted[appId] = [...new Set([...(ctx.granted[appId] ?? []), entitlement])].sort();
     if (maxDurationMs !== undefined) {
       const dueAt = new Date(Date.now() + maxDurationMs).toISOString();

@@ -20,7 +20,36 @@ export async function runLeaver(
   ctx.progress.describe(`removing all access in ${applications.map((a) => a.id).join(', ')}`);
 
   const reports = await Promise.all(
-    applications.map(async ({ id: appId, deprovision }): Promise<LeaverAppReport> => {
+    applications.map(async ({ id: appId, deprovision, manual }): Promise<LeaverAppReport> => {
+      if (manual) {
+        // No API to read back: the leaver is not done until a fulfiller attests the account is gone.
+        const revoked = [...(ctx.granted[appId] ?? [])];
+        const attestation = await ctx.tasks.fulfil(ctx.progress, ctx.maxRetryIntervalMs, {
+          appId,
+          account,
+          source: eventId,
+          work: { grant: [], revoke: revoked, deprovision },
+          fulfilment: manual,
+          progressKey: appId,
+        });
+        return {
+          appId,
+          deprovision,
+          revoked,
+          disabled: true,
+          deleted: deprovision === 'delete',
+          sessionsEnded: 0,
+          attempts: 1,
+          verifiedState: {
+            exists: deprovision !== 'delete',
+            active: false,
+            entitlements: [],
+            openSessions: null,
+          },
+          verifiedAt: attestation.at,
+          attestation,
+        };
+      }
       const done = { revoked: new Set<string>(), disabled: false, deleted: false, sessionsEnded: 0 };
       const {
         value: state,

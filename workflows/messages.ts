@@ -2,7 +2,13 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { HrEvent } from '../domain/hr-event';
-import type { ApprovalDecision, ApprovalRequest, IdentityStatus } from '../domain/lifecycle';
+import type {
+  ApprovalDecision,
+  ApprovalRequest,
+  IdentityStatus,
+  ManualTask,
+  TaskCompletion,
+} from '../domain/lifecycle';
 
 /** An HR event for this person (sent with signalWithStart). */
 export const hrEventSignal = defineSignal<[HrEvent]>('hrEvent');
@@ -13,14 +19,25 @@ export const statusQuery = defineQuery<IdentityStatus>('status');
 export const decisionSignal = defineSignal<[ApprovalDecision]>('decision');
 /** The same decision as an update: an invalid one is rejected at once with the reason. */
 export const decideUpdate = defineUpdate<ApprovalRequest, [ApprovalDecision]>('decide');
+/** Someone attests a manual task is done, from the Temporal UI; invalid ones are recorded and ignored. */
+export const taskDoneSignal = defineSignal<[TaskCompletion]>('taskDone');
+/** The same attestation as an update: someone who may not attest is rejected at once with the reason. */
+export const completeTaskUpdate = defineUpdate<ManualTask, [TaskCompletion]>('completeTask');
 
 export const EmployeeIdKey = defineSearchAttributeKey('EmployeeId', SearchAttributeType.KEYWORD);
 export const LifecycleStageKey = defineSearchAttributeKey('LifecycleStage', SearchAttributeType.KEYWORD);
 export const NeedsAttentionKey = defineSearchAttributeKey('NeedsAttention', SearchAttributeType.BOOL);
 export const PendingApprovalsKey = defineSearchAttributeKey('PendingApprovals', SearchAttributeType.INT);
+export const OpenTasksKey = defineSearchAttributeKey('OpenTasks', SearchAttributeType.INT);
 
 /** Registered on the dev server at start, and checked at worker start. */
-export const SEARCH_ATTRIBUTES = [EmployeeIdKey, LifecycleStageKey, NeedsAttentionKey, PendingApprovalsKey];
+export const SEARCH_ATTRIBUTES = [
+  EmployeeIdKey,
+  LifecycleStageKey,
+  NeedsAttentionKey,
+  PendingApprovalsKey,
+  OpenTasksKey,
+];
 
 /** Each search attribute's type as the Temporal CLI spells it (`--search-attribute Name=Type`). */
 export function cliTypeOf(key: (typeof SEARCH_ATTRIBUTES)[number]): string {

@@ -1,7 +1,13 @@
 // Per-application progress of the current step, mirrored into search attributes and current
 // details so operators see in the Temporal UI what is failing and what the workflow waits for.
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { AppProgress, ApprovalRequest, LifecycleStage, ScheduledRevocation } from '../domain/lifecycle';
+import type {
+  AppProgress,
+  ApprovalRequest,
+  LifecycleStage,
+  ManualTask,
+  ScheduledRevocation,
+} from '../domain/lifecycle';
 import { LifecycleStageKey, NeedsAttentionKey } from './messages';
 
 export class Progress {
@@ -12,6 +18,7 @@ export class Progress {
   private attentionFlag = false;
   private approvals: ApprovalRequest[] = [];
   private scheduled: ScheduledRevocation[] = [];
+  private tasks: ManualTask[] = [];
 
   constructor(stage: LifecycleStage) {
     this.stage = stage;
@@ -44,6 +51,12 @@ export class Progress {
   /** Pending approvals shown in the current details, with who may decide each. */
   showApprovals(pending: ApprovalRequest[]): void {
     this.approvals = pending;
+    setCurrentDetails(this.details());
+  }
+
+  /** Open manual tasks, with who may attest each. */
+  showTasks(open: ManualTask[]): void {
+    this.tasks = open;
     setCurrentDetails(this.details());
   }
 
@@ -107,6 +120,20 @@ export class Progress {
       for (const r of this.approvals) {
         lines.push(
           `| ${r.requestId} | ${r.appId}: ${r.entitlement} (${r.risk}) | ${r.stepLabel} | ${r.approvers.join(', ')} | ${r.stepDeadline ?? ''} |`,
+        );
+      }
+    }
+    if (this.tasks.length) {
+      lines.push(
+        '',
+        '**Waiting for manual work** (send the `taskDone` signal when it is done):',
+        '',
+        '| task | application | to do | assigned to | deadline |',
+        '|---|---|---|---|---|',
+      );
+      for (const t of this.tasks) {
+        lines.push(
+          `| ${t.taskId} | ${t.appId} | ${t.instructions} | ${t.assignees.join(', ')} | ${t.deadline} |`,
         );
       }
     }

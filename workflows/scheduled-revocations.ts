@@ -50,25 +50,27 @@ async function revokeInOneApp(
   if (names.length === 0) return kept;
 
   const why = [...new Set(revoke.map((d) => REASON_WORDS[d.reason]))].join(', ');
-  const { value, attempts, verifiedAt } = await untilVerified(
-    ctx.progress,
-    `${appId} (${names.join(', ')}: ${why})`,
-    ctx.maxRetryIntervalMs,
-    async () => {
-      await activities.revokeInApp({ appId, account, entitlements: names });
-      const state = await activities.readAppState({ appId, account });
-      const still = names.filter((n) => state.entitlements.includes(n));
-      return { value: state, gaps: still.length ? [`still holds ${still.join(', ')}`] : [] };
-    },
-  );
+  const progressKey = `${appId} (${names.join(', ')}: ${why})`;
+  const fulfilment = ctx.manualApps[appId];
+  const evidence = fulfilment
+    ? await ctx.tasks
+        .fulfil(ctx.progress, ctx.maxRetryIntervalMs, {
+          appId,
+          account,
+          source: [...new Set(revoke.map((d) => d.source))].join(', '),
+          work: { grant: [], revoke: names },
+          fulfilment,
+          progressKey,
+        })
+        .then((attestation) => ({ at: attestation.at, attempts: 1, attestation }))
+    : await untilVerified(ctx.progress, progressKey, ctx.maxRetryIntervalMs, async () => {
+        await activities.revokeInApp({ appId, account, entitlements: names });
+        const state = await activities.readAppState({ appId, account });
+        const still = names.filter((n) => state.entitlements.includes(n));
+        return { value: state, gaps: still.length ? [`still holds ${still.join(', ')}`] : [] };
+      }).then(({ value, attempts, verifiedAt }) => ({ at: verifiedAt, attempts, verifiedState: value }));
   ctx.granted[appId] = (ctx.granted[appId] ?? []).filter((e) => !names.includes(e));
   for (const name of names) ctx.schedule.drop(appId, name);
-  const revoked = revoke.map((d): RevocationRecord => ({
-    ...d,
-    outcome: 'revoked',
-    at: verifiedAt,
-    attempts,
-    verifiedState: value,
-  }));
+  const revoked = revoke.map((d): RevocationRecord => ({ ...d, outcome: 'revoked', ...evidence }));
   return [...kept, ...revoked];
 }

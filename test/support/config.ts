@@ -4,7 +4,7 @@ import { configFromObjects, type LoadedConfig } from '../../config/load';
 
 export interface AppSpec {
   id: string;
-  kind: 'scim' | 'ldap';
+  kind: 'scim' | 'ldap' | 'manual';
   [key: string]: unknown;
 }
 

@@ -1,0 +1,162 @@
+// An application without an API beside a real SCIM app, on a real Temporal dev server: the joiner
+// and the leaver open tasks, wait for someone allowed to attest them, and keep the attestation.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { submitHrEvent } from '../../api/intake';
+import { ScimConnector } from '../../connectors/scim/scim-connector';
+import type { TaskNotice } from '../../connectors/manual/task-channel';
+import type { ScimApplicationConfig } from '../../domain/config';
+import type { Employee, HrEvent } from '../../domain/hr-event';
+import { identityWorkflowId, type IdentityStatus, type ManualTask } from '../../domain/lifecycle';
+import type { identityWorkflow } from '../../workflows/identity';
+import { completeTaskUpdate, OpenTasksKey, statusQuery, taskDoneSignal } from '../../workflows/messages';
+import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
+import { buildConfig } from '../support/config';
+import { employee, hrEvent } from '../support/people';
+import { startTestWorker, type TestWorker } from '../support/temporal';
+import { eventually } from '../support/wait';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+
+const TOKEN = 'manual-test-token';
+const FULFILLER = 'F0001';
+let crm: ScimServer;
+let hook: WebhookReceiver;
+let worker: TestWorker;
+let crmApp: ScimConnector;
+const settings = { joinerLeadTimeMs: 0, maxRetryIntervalMs: 1000 };
+
+before(async () => {
+  crm = await startScimServer({ token: TOKEN });
+  await createScimGroups(crm, ['crm-users']);
+  hook = await startWebhookReceiver();
+  const loaded = buildConfig({
+    secrets: { TOKEN, HOOK_TOKEN: 'hook-token' },
+    applications: [
+      { id: 'crm', kind: 'scim', baseUrl: crm.baseUrl, token: { env: 'TOKEN' } },
+      {
+        id: 'badge',
+        kind: 'manual',
+        deprovision: 'delete',
+        fulfillers: [FULFILLER],
+        escalateTo: ['F0002'],
+        taskTimeout: '1h',
+        webhook: { url: hook.url, token: { env: 'HOOK_TOKEN' } },
+      },
+    ],
+    roles: [{ id: 'staff', grants: { crm: ['crm-users'], badge: ['badge-hq'] } }],
+  });
+  crmApp = new ScimConnector(loaded.config.applications[0] as ScimApplicationConfig);
+  worker = await startTestWorker(loaded);
+});
+
+after(async () => {
+  await worker?.stop();
+  await crm?.stop();
+  await hook?.stop();
+});
+
+const send = (event: HrEvent) =>
+  submitHrEvent({ client: worker.client, taskQueue: worker.taskQueue, settings }, event);
+const handleOf = (id: string): WorkflowHandle<typeof identityWorkflow> =>
+  worker.client.workflow.getHandle(identityWorkflowId(id));
+const statusOf = (id: string): Promise<IdentityStatus> => handleOf(id).query(statusQuery);
+const openTask = (person: Employee): Promise<ManualTask> =>
+  eventually('an open manual task', async () =>
+    (await statusOf(person.id)).tasks.find((t) => t.status === 'open'),
+  );
+const openTasksAttribute = async (person: Employee) =>
+  (await handleOf(person.id).describe()).typedSearchAttributes.get(OpenTasksKey);
+const noticesFor = (taskId: string) =>
+  hook.received.map((r) => r.body as TaskNotice).filter((n) => n.taskId === taskId);
+
+void test('a joiner opens a task for the manual application and is active only once a fulfiller attests it', async () => {
+  const person = employee();
+  await send(hrEvent('hire', person));
+  const task = await openTask(person);
+  assert.equal(task.appId, 'badge');
+  assert.deepEqual(task.grant, ['badge-hq']);
+  assert.equal(task.instructions, 'create the account if missing and grant badge-hq');
+  assert.deepEqual(task.assignees, [FULFILLER]);
+  const [notice] = noticesFor(task.taskId);
+  assert.equal(notice?.kind, 'opened');
+  assert.equal(notice?.userName, person.userName, 'the fulfiller is told which account');
+  assert.match(notice?.complete ?? '', /taskDone/);
+  await eventually('SCIM access while the task waits', async () =>
+    (await crmApp.readState({ employeeId: person.id, userName: person.userName })).entitlements.includes(
+      'crm-users',
+    ),
+  );
+  assert.equal((await statusOf(person.id)).stage, 'joining');
+  assert.equal(await openTasksAttribute(person), 1);
+
+  await handleOf(person.id).signal(taskDoneSignal, {
+    taskId: task.taskId,
+    by: FULFILLER,
+    note: 'badge #4411',
+  });
+  const done = await eventually('the joiner to finish', async () => {
+    const s = await statusOf(person.id);
+    return s.stage === 'active' && s;
+  });
+  const badge = done.lastJoiner?.applications.find((a) => a.appId === 'badge');
+  assert.equal(badge?.attestation?.by, FULFILLER);
+  assert.equal(badge?.attestation?.note, 'badge #4411');
+  assert.deepEqual(badge?.verifiedState.entitlements, ['badge-hq']);
+  assert.deepEqual(done.lastJoiner?.granted.badge, ['badge-hq']);
+  assert.equal(await openTasksAttribute(person), 0);
+});
+
+void test('completeTask rejects at once someone who is not assigned, and the person themselves', async () => {
+  const person = employee();
+  await send(hrEvent('hire', person));
+  const { taskId } = await openTask(person);
+  const rejected = async (by: string, pattern: RegExp) =>
+    assert.rejects(
+      handleOf(person.id).executeUpdate(completeTaskUpdate, { args: [{ taskId, by }] }),
+      (error: unknown) => {
+        assert.ok(error instanceof WorkflowUpdateFailedError);
+        assert.match(String(error.cause?.message), pattern);
+        return true;
+      },
+    );
+  await rejected('X0001', /X0001 may not attest task .* assigned to F0001/);
+  await rejected(person.id, /nobody may attest work on their own access/);
+  const task = await handleOf(person.id).executeUpdate(completeTaskUpdate, {
+    args: [{ taskId, by: FULFILLER }],
+  });
+  assert.equal(task.status, 'done');
+  await rejected(FULFILLER, /already done/);
+});
+
+void test('a leaver is not done until someone attests the manual application is cleaned up', async () => {
+  const person = employee();
+  await send(hrEvent('hire', person));
+  const joinTask = await openTask(person);
+  await handleOf(person.id).signal(taskDoneSignal, { taskId: joinTask.taskId, by: FULFILLER });
+  await eventually('active', async () => (await statusOf(person.id)).stage === 'active');
+
+  await send(hrEvent('terminate', person, { urgent: true }));
+  const leaveTask = await eventually('the leaver task', async () =>
+    (await statusOf(person.id)).tasks.find((t) => t.status === 'open' && t.deprovision),
+  );
+  assert.equal(
+    leaveTask.instructions,
+    "delete the account and remove every access it holds (jml's record: badge-hq)",
+  );
+  await eventually('SCIM verified clean', async () => {
+    const s = await statusOf(person.id);
+    return s.apps.find((a) => a.appId === 'crm')?.status === 'verified';
+  });
+  const waiting = await statusOf(person.id);
+  assert.equal(waiting.stage, 'leaving', 'the leaver waits for the attestation');
+  assert.equal((await handleOf(person.id).describe()).status.name, 'RUNNING');
+
+  await handleOf(person.id).signal(taskDoneSignal, { taskId: leaveTask.taskId, by: FULFILLER });
+  const result = await handleOf(person.id).result();
+  const badge = result.leaver.applications.find((a) => a.appId === 'badge');
+  assert.equal(badge?.attestation?.by, FULFILLER);
+  assert.equal(badge?.deleted, true);
+  assert.deepEqual(badge?.revoked, ['badge-hq']);
+  assert.equal(result.leaver.applications.find((a) => a.appId === 'crm')?.verifiedState.active, false);
+});

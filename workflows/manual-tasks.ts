@@ -1,0 +1,183 @@
+// Manual fulfilment for applications without an API: a task tells the fulfillers what to do, and the
+// step waits until someone allowed attests it is done. An overdue task is escalated (and flagged for
+// attention) again after each period, never given up: a leaver is not done until it is attested.
+import { isCancellation, log, sleep, condition, upsertSearchAttributes } from '@temporalio/workflow';
+import type { AccountRef } from '../domain/app-state';
+import {
+  describeManualWork,
+  manualTaskId,
+  type Attestation,
+  type ManualFulfilment,
+  type ManualTask,
+  type ManualWork,
+  type TaskCompletion,
+} from '../domain/lifecycle';
+import { activities } from './activities-proxy';
+import { OpenTasksKey } from './messages';
+import type { Progress } from './progress';
+
+export interface TaskSpec {
+  appId: string;
+  account: AccountRef;
+  source: string;
+  work: ManualWork;
+  fulfilment: ManualFulfilment;
+  /** Row in the progress table. */
+  progressKey: string;
+}
+
+export class ManualTasks {
+  private readonly tasks = new Map<string, ManualTask>();
+  private openCount = 0;
+
+  constructor(
+    private readonly employeeId: string,
+    private sequence: number,
+    private readonly onChange: () => void,
+  ) {}
+
+  /** Carried across continue-as-new so task ids stay unique for the person. */
+  get lastSequence(): number {
+    return this.sequence;
+  }
+
+  list(): ManualTask[] {
+    return [...this.tasks.values()];
+  }
+
+  open(): ManualTask[] {
+    return this.list().filter((t) => t.status === 'open');
+  }
+
+  /** Why a completion cannot be taken, or undefined when it can. Never changes state. */
+  refusal(completion: TaskCompletion): string | undefined {
+    const task = this.tasks.get(completion.taskId);
+    if (!task) return `no manual task ${completion.taskId} for ${this.employeeId}`;
+    if (task.status !== 'open') return `task ${completion.taskId} is already ${task.status}`;
+    if (completion.by === this.employeeId) return 'nobody may attest work on their own access';
+    if (!task.assignees.includes(completion.by)) {
+      return `${completion.by} may not attest task ${completion.taskId}: it is assigned to ${task.assignees.join(', ')}`;
+    }
+    return undefined;
+  }
+
+  /** Applies a completion; a refused one is recorded for the audit trail and changes nothing else. */
+  complete(completion: TaskCompletion): ManualTask | undefined {
+    const task = this.tasks.get(completion.taskId);
+    const why = this.refusal(completion);
+    if (why) {
+      log.warn('manual task completion refused', { taskId: completion.taskId, why });
+      task?.rejectedCompletions.push({ by: completion.by, at: new Date().toISOString(), why });
+      this.onChange();
+      return undefined;
+    }
+    Object.assign(task!, {
+      status: 'done',
+      completedBy: completion.by,
+      completedAt: new Date().toISOString(),
+      note: completion.note,
+    });
+    this.sync();
+    return task;
+  }
+
+  /** Opens a task and waits until it is attested; escalates each time it is overdue. */
+  async fulfil(progress: Progress, maxRetryIntervalMs: number, spec: TaskSpec): Promise<Attestation> {
+    const { fulfilment } = spec;
+    const task: ManualTask = {
+      taskId: manualTaskId(this.employeeId, ++this.sequence),
+      employeeId: this.employeeId,
+      source: spec.source,
+      appId: spec.appId,
+      ...spec.work,
+      instructions: describeManualWork(spec.work),
+      status: 'open',
+      assignees: [...fulfilment.fulfillers],
+      openedAt: new Date().toISOString(),
+      deadline: new Date(Date.now() + fulfilment.taskTimeoutMs).toISOString(),
+      escalations: 0,
+      rejectedCompletions: [],
+    };
+    this.tasks.set(task.taskId, task);
+    this.sync();
+    const waiting = (status: 'working' | 'failing') =>
+      progress.update(spec.progressKey, {
+        status,
+        lastProblem: `${status === 'failing' ? 'overdue: ' : ''}task ${task.taskId} waits for ${task.assignees.join(', ')} to ${task.instructions}`,
+      });
+    try {
+      await this.notify(progress, maxRetryIntervalMs, spec, task, 'opened');
+      waiting('working');
+      while (!(await condition(() => task.status !== 'open', fulfilment.taskTimeoutMs))) {
+        task.escalations += 1;
+        task.assignees = [...new Set([...task.assignees, ...fulfilment.escalateTo])];
+        task.deadline = new Date(Date.now() + fulfilment.taskTimeoutMs).toISOString();
+        waiting('failing');
+        this.onChange();
+        await this.notify(progress, maxRetryIntervalMs, spec, task, 'escalated');
+      }
+      const at = task.completedAt!;
+      progress.update(spec.progressKey, { status: 'verified', verifiedAt: at, lastProblem: undefined });
+      return { taskId: task.taskId, by: task.completedBy!, at, note: task.note };
+    } catch (error) {
+      if (isCancellation(error) && task.status === 'open') {
+        Object.assign(task, { status: 'withdrawn', note: 'withdrawn: the step was cancelled' });
+      }
+      throw error;
+    } finally {
+      this.sync();
+    }
+  }
+
+  /** The fulfillers must hear of the task: delivery is retried until it succeeds, flagged meanwhile. */
+  private async notify(
+    progress: Progress,
+    maxRetryIntervalMs: number,
+    spec: TaskSpec,
+    task: ManualTask,
+    kind: 'opened' | 'escalated',
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await activities.sendManualTask({
+          kind,
+          taskId: task.taskId,
+          appId: task.appId,
+          employeeId: task.employeeId,
+          userName: spec.account.userName,
+          grant: task.grant,
+          revoke: task.revoke,
+          deprovision: task.deprovision,
+          instructions: task.instructions,
+          assignees: task.assignees,
+          deadline: task.deadline,
+          complete: `send the taskDone signal {"taskId": "${task.taskId}", "by": "<your employee id>"} to workflow identity-${task.employeeId}`,
+        });
+        return;
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        const why =
+          error instanceof Error
+            ? error.cause instanceof Error
+              ? error.cause.message
+              : error.message
+            : String(error);
+        progress.update(spec.progressKey, {
+          status: 'failing',
+          attempts: attempt,
+          lastProblem: `task ${task.taskId} could not be sent: ${why}`,
+        });
+        await sleep(Math.min(1000 * 2 ** (attempt - 1), maxRetryIntervalMs));
+      }
+    }
+  }
+
+  private sync(): void {
+    const count = this.open().length;
+    if (count !== this.openCount) {
+      this.openCount = count;
+      upsertSearchAttributes([{ key: OpenTasksKey, value: count }]);
+    }
+    this.onChange();
+  }
+}
