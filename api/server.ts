@@ -1,12 +1,17 @@
-// The HTTP API: HR webhook intake (HMAC-signed) and person status (bearer token). Every request is
-// authenticated; bodies are size-limited; every validation problem is reported with its field path.
+// The HTTP API: HR webhook intake (HMAC-signed); person status, approvals and manual tasks (bearer
+// token: the API token, or a personal token that lets its holder act only as themselves). Every
+// request is authenticated; bodies are size-limited; every validation problem names its field.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import type { z } from 'zod';
 import { describeIssues, employeeIdSchema, hrEventSchema } from '../domain/hr-event';
 import type { Logger } from '../common/logger';
 import { decide, decisionBodySchema, pendingApprovals } from './approvals';
+import type { UpdateOutcome } from './identity-messages';
 import { identityStatus, submitHrEvent } from './intake';
+import { isPersonalToken, verifyPersonalToken } from './personal-token';
+import { completeTask, completionBodySchema, openTasks } from './tasks';
 import { SIGNATURE_HEADER, verifySignature } from './signature';
 import type { IdentitySettings } from '../workflows/messages';
 
@@ -16,6 +21,8 @@ export interface ApiOptions {
   settings: IdentitySettings;
   hrWebhookSecret: string;
   apiToken: string;
+  /** Verifies personal tokens; without it only the API token is accepted. */
+  personalTokenSecret?: string;
   maxBodyBytes: number;
   signatureToleranceMs: number;
   logger: Logger;
@@ -52,53 +59,72 @@ async function handle(options: ApiOptions, req: IncomingMessage, res: ServerResp
   }
   const identity = /^\/v1\/identities\/([^/]+)$/.exec(path);
   if (identity) {
-    if (req.method !== 'GET') throw new HttpError(405, { error: 'method_not_allowed', allow: 'GET' });
-    requireBearer(options, req);
+    allow(req, 'GET');
+    serviceOnly(authenticate(options, req));
     return getIdentity(options, decodeURIComponent(identity[1]!), res);
   }
   if (path === '/v1/approvals') {
-    if (req.method !== 'GET') throw new HttpError(405, { error: 'method_not_allowed', allow: 'GET' });
-    requireBearer(options, req);
-    const approver = new URL(req.url ?? '/', 'http://localhost').searchParams.get('approver') ?? undefined;
+    allow(req, 'GET');
+    const approver = listedFor(authenticate(options, req), req, 'approver');
     return send(res, 200, { approvals: await pendingApprovals(options.client, approver) });
   }
   const approval = /^\/v1\/approvals\/([^/]+)$/.exec(path);
   if (approval) {
-    if (req.method !== 'POST') throw new HttpError(405, { error: 'method_not_allowed', allow: 'POST' });
-    requireBearer(options, req);
-    return decideApproval(options, decodeURIComponent(approval[1]!), req, res);
+    allow(req, 'POST');
+    const caller = authenticate(options, req);
+    const body = parseBody(decisionBodySchema, await readBody(req, options.maxBodyBytes), 'invalid_decision');
+    actingAs(caller, body.approver);
+    const requestId = decodeURIComponent(approval[1]!);
+    const outcome = await decide(options.client, { requestId, ...body, via: caller.via });
+    const request = settled(outcome, 'decision_refused');
+    options.logger.info(
+      { requestId, approver: body.approver, approve: body.approve, status: request.status, via: caller.via },
+      'approval decided',
+    );
+    return send(res, 200, request);
+  }
+  if (path === '/v1/tasks') {
+    allow(req, 'GET');
+    const assignee = listedFor(authenticate(options, req), req, 'assignee');
+    return send(res, 200, { tasks: await openTasks(options.client, assignee) });
+  }
+  const task = /^\/v1\/tasks\/([^/]+)$/.exec(path);
+  if (task) {
+    allow(req, 'POST');
+    const caller = authenticate(options, req);
+    const body = parseBody(
+      completionBodySchema,
+      await readBody(req, options.maxBodyBytes),
+      'invalid_completion',
+    );
+    actingAs(caller, body.by);
+    const taskId = decodeURIComponent(task[1]!);
+    const done = settled(
+      await completeTask(options.client, { taskId, ...body, via: caller.via }),
+      'completion_refused',
+    );
+    options.logger.info({ taskId, by: body.by, via: caller.via }, 'manual task attested');
+    return send(res, 200, done);
   }
   throw new HttpError(404, { error: 'not_found' });
 }
 
-async function decideApproval(
-  options: ApiOptions,
-  requestId: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-) {
-  const body = await readBody(req, options.maxBodyBytes);
-  const json = parseJson(body);
-  const parsed = decisionBodySchema.safeParse(json);
-  if (!parsed.success)
-    throw new HttpError(400, { error: 'invalid_decision', problems: describeIssues(parsed.error) });
-  const outcome = await decide(options.client, { requestId, ...parsed.data });
-  if (!outcome.ok) {
-    throw new HttpError(outcome.status, {
-      error: outcome.status === 404 ? 'not_found' : 'decision_refused',
-      message: outcome.message,
-    });
-  }
-  options.logger.info(
-    {
-      requestId,
-      approver: parsed.data.approver,
-      approve: parsed.data.approve,
-      status: outcome.request.status,
-    },
-    'approval decided',
-  );
-  send(res, 200, outcome.request);
+function allow(req: IncomingMessage, method: string): void {
+  if (req.method !== method) throw new HttpError(405, { error: 'method_not_allowed', allow: method });
+}
+
+function parseBody<T>(schema: z.ZodType<T>, body: Buffer, error: string): T {
+  const parsed = schema.safeParse(parseJson(body));
+  if (!parsed.success) throw new HttpError(400, { error, problems: describeIssues(parsed.error) });
+  return parsed.data;
+}
+
+function settled<R>(outcome: UpdateOutcome<R>, refused: string): R {
+  if (outcome.ok) return outcome.result;
+  throw new HttpError(outcome.status, {
+    error: outcome.status === 404 ? 'not_found' : refused,
+    message: outcome.message,
+  });
 }
 
 async function receiveHrEvent(options: ApiOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -139,13 +165,47 @@ async function getIdentity(options: ApiOptions, employeeId: string, res: ServerR
   send(res, 200, status);
 }
 
-function requireBearer(options: ApiOptions, req: IncomingMessage): void {
+/** Who is calling: the API token (a trusted integration or operator), or one person by their token. */
+type Caller = { via: 'API token' } | { via: 'personal token'; employeeId: string };
+
+function authenticate(options: ApiOptions, req: IncomingMessage): Caller {
   const given = /^Bearer (.+)$/.exec(header(req, 'authorization') ?? '')?.[1] ?? '';
+  if (isPersonalToken(given) && options.personalTokenSecret) {
+    const check = verifyPersonalToken(given, options.personalTokenSecret);
+    if (!check.ok) throw new HttpError(401, { error: 'unauthorized', message: check.reason });
+    return { via: 'personal token', employeeId: check.employeeId };
+  }
   const a = Buffer.from(given);
   const b = Buffer.from(options.apiToken);
   if (a.length !== b.length || !timingSafeEqual(a, b)) {
     throw new HttpError(401, { error: 'unauthorized', message: 'a valid bearer token is required' });
   }
+  return { via: 'API token' };
+}
+
+function forbidden(message: string): HttpError {
+  return new HttpError(403, { error: 'forbidden', message });
+}
+
+function serviceOnly(caller: Caller): void {
+  if (caller.via === 'personal token') {
+    throw forbidden("a personal token may only list and decide its holder's own approvals and tasks");
+  }
+}
+
+/** A personal token acts only as its holder. */
+function actingAs(caller: Caller, employeeId: string): void {
+  if (caller.via === 'personal token' && caller.employeeId !== employeeId) {
+    throw forbidden(`this personal token is ${caller.employeeId}'s; it cannot act as ${employeeId}`);
+  }
+}
+
+/** The list filter: a personal token's holder sees what waits for them, whatever the query asks. */
+function listedFor(caller: Caller, req: IncomingMessage, param: string): string | undefined {
+  const asked = new URL(req.url ?? '/', 'http://localhost').searchParams.get(param) ?? undefined;
+  if (caller.via === 'API token') return asked;
+  actingAs(caller, asked ?? caller.employeeId);
+  return caller.employeeId;
 }
 
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {

@@ -4,12 +4,15 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { applyDevSecrets } from '../common/dev-secrets';
 import { ConfigError, configPath, loadConfig, loadPolicy, type LoadedPolicy } from '../config/load';
-import { describeIssues, employeeSchema, hrEventSchema } from '../domain/hr-event';
+import { describeIssues, employeeIdSchema, employeeSchema, hrEventSchema } from '../domain/hr-event';
 import type { IdentityStatus } from '../domain/lifecycle';
 import { planAccess } from '../domain/policy';
 import { signPayload, SIGNATURE_HEADER } from '../api/signature';
-import { apiFetch, required, UsageError } from './api-client';
+import { apiFetch, parseCommand, required, UsageError } from './api-client';
 import { decideCommand, listApprovals } from './approvals';
+import { issuePersonalToken } from '../api/personal-token';
+import { parseDuration } from '../domain/duration';
+import { doneCommand, listTasks } from './tasks';
 import { diffPlans, planReport, type CurrentIdentity } from './plan-report';
 
 const USAGE = `usage:
@@ -24,6 +27,13 @@ const USAGE = `usage:
   jml approve <requestId> --as <approverId> [--reason <text>]
   jml deny <requestId> --as <approverId> [--reason <text>]
                             decide a request; an approver who may not decide is refused at once
+  jml tasks [--assignee <id>]
+                            list manual tasks waiting (for one fulfiller)
+  jml done <taskId> --as <employeeId> [--note <text>]
+                            attest a manual task is done
+  jml token <employeeId> [--valid <duration>]
+                            issue a personal token (default valid 30d): with it as JML_PERSONAL_TOKEN,
+                            its holder lists and decides only as themselves (--as is then optional)
   jml config check [file]   validate a configuration file and the policy it names
   jml policy check [file]   validate the configured policy, or one policy file on its own
 
@@ -31,7 +41,9 @@ environment:
   JML_CONFIG                configuration file (default config/jml.yaml)
   JML_URL                   API base URL (default http://127.0.0.1:8080)
   JML_HR_WEBHOOK_SECRET     HMAC secret for events (default: .data/dev-secrets.json)
-  JML_API_TOKEN             bearer token for status, approvals and plan --diff (default: .data/dev-secrets.json)`;
+  JML_API_TOKEN             bearer token for status, approvals, tasks and plan --diff (default: .data/dev-secrets.json)
+  JML_PERSONAL_TOKEN        a personal token, used instead of JML_API_TOKEN for approvals and tasks
+  JML_PERSONAL_TOKEN_SECRET signs personal tokens for jml token (default: .data/dev-secrets.json)`;
 
 /** Reads a JSON document and validates it; on failure prints every problem, naming its field. */
 function readValid<T>(source: string, schema: z.ZodType<T>): T | undefined {
@@ -145,6 +157,18 @@ async function showPlan(args: string[]): Promise<number> {
   return 0;
 }
 
+function issueToken(args: string[]): number {
+  const { values, positionals } = parseCommand(args, { valid: { type: 'string' } });
+  const employeeId = employeeIdSchema.safeParse(positionals[0]);
+  if (positionals.length !== 1 || !employeeId.success)
+    throw new UsageError('usage: jml token <employeeId> [--valid <duration, e.g. 30d>]');
+  const validMs = parseDuration(values.valid ?? '30d');
+  if (validMs === undefined || validMs <= 0)
+    throw new UsageError(`--valid: "${values.valid}" is not a duration like 12h or 30d`);
+  console.log(issuePersonalToken(employeeId.data, required('JML_PERSONAL_TOKEN_SECRET'), validMs));
+  return 0;
+}
+
 function check(kind: 'config' | 'policy', args: string[]): number {
   if (args[0] !== 'check' || args.length > 2) throw new UsageError(`did you mean: jml ${kind} check [file]`);
   return kind === 'config' ? checkConfig(args[1]) : checkPolicy(args[1]);
@@ -167,6 +191,12 @@ async function main(argv: string[]): Promise<number> {
     case 'approve':
     case 'deny':
       return decideCommand(command === 'approve', args);
+    case 'tasks':
+      return listTasks(args);
+    case 'done':
+      return doneCommand(args);
+    case 'token':
+      return issueToken(args);
     case 'config':
     case 'policy':
       return check(command, args);

@@ -1,10 +1,15 @@
-// Development secrets: when the webhook secret, API token or sample-app token is not set, `npm start`
+// Development secrets: when the webhook secret, API token, personal-token secret or sample-app token is not set, `npm start`
 // generates them once into .data/dev-secrets.json (mode 0600) and the CLI reads them from there.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
-export const DEV_SECRET_NAMES = ['JML_HR_WEBHOOK_SECRET', 'JML_API_TOKEN', 'SAMPLE_SCIM_TOKEN'] as const;
+export const DEV_SECRET_NAMES = [
+  'JML_HR_WEBHOOK_SECRET',
+  'JML_API_TOKEN',
+  'JML_PERSONAL_TOKEN_SECRET',
+  'SAMPLE_SCIM_TOKEN',
+] as const;
 export const DEV_SECRETS_FILE = join(resolve(__dirname, '..'), '.data', 'dev-secrets.json');
 
 function readFile(): Record<string, string> {

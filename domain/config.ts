@@ -91,6 +91,8 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
         port: z.number().int().min(0).max(65535).default(8080),
         hrWebhookSecret: secretRef,
         apiToken: secretRef,
+        /** Signs personal tokens (`jml token`): approvers and fulfillers then act only as themselves. */
+        personalTokenSecret: secretRef.optional(),
         maxBodyBytes: z.number().int().positive().default(65_536),
         signatureTolerance: durationSchema.default(300_000),
       }),

@@ -134,6 +134,8 @@ export interface ManualTask extends ManualWork {
   escalations: number;
   completedBy?: string;
   completedAt?: string;
+  /** How the attestation was authenticated, as for approval decisions. */
+  completedVia?: string;
   note?: string;
   /** Completions that were refused (not an assignee, the person themselves), for the audit trail. */
   rejectedCompletions: { by: string; at: string; why: string }[];
@@ -145,6 +147,8 @@ export interface TaskCompletion {
   /** Employee id of the person who did the work. */
   by: string;
   note?: string;
+  /** How the front door authenticated it (set by the front door). */
+  via?: string;
 }
 
 export interface Attestation {
@@ -157,6 +161,10 @@ export interface Attestation {
 /** The task id names the person, so front doors can route a completion without a lookup. */
 export function manualTaskId(employeeId: string, sequence: number): string {
   return `task-${sequence}-${employeeId}`;
+}
+
+export function employeeIdOfTask(taskId: string): string | undefined {
+  return /^task-\d+-([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(taskId)?.[1];
 }
 
 export function describeManualWork(work: ManualWork): string {
@@ -186,6 +194,8 @@ export interface ApprovalDecision {
   /** Employee id of the approver. */
   approver: string;
   reason?: string;
+  /** How the front door authenticated the decision (set by the front door, not by the approver). */
+  via?: string;
 }
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'withdrawn';
@@ -210,6 +220,8 @@ export interface ApprovalRequest {
   escalations: number;
   decidedBy?: string;
   decidedAt?: string;
+  /** How the decision was authenticated: "personal token", "API token", or "temporal" (signal or update sent directly). */
+  decidedVia?: string;
   reason?: string;
   /** Decisions that were refused (wrong approver, already decided), for the audit trail. */
   rejectedDecisions: { approver: string; at: string; why: string }[];

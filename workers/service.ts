@@ -56,6 +56,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     settings: identitySettings(loaded),
     hrWebhookSecret: config.http.hrWebhookSecret,
     apiToken: config.http.apiToken,
+    personalTokenSecret: config.http.personalTokenSecret,
     maxBodyBytes: config.http.maxBodyBytes,
     signatureToleranceMs: config.http.signatureTolerance,
     logger,

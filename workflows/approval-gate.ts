@@ -64,6 +64,7 @@ export class ApprovalGate {
       status: decision.approve ? 'approved' : 'denied',
       decidedBy: decision.approver,
       decidedAt: new Date().toISOString(),
+      decidedVia: decision.via ?? 'temporal',
       reason: decision.reason,
     });
     this.sync();

@@ -75,6 +75,7 @@ export class ManualTasks {
       status: 'done',
       completedBy: completion.by,
       completedAt: new Date().toISOString(),
+      completedVia: completion.via ?? 'temporal',
       note: completion.note,
     });
     this.sync();

@@ -24,7 +24,12 @@ export function buildConfig(options: {
   secrets?: Record<string, string>;
   lifecycle?: Record<string, string>;
 }): LoadedConfig {
-  const env = { TEST_HR_SECRET: 'test-hr-secret', TEST_API_TOKEN: 'test-api-token', ...options.secrets };
+  const env = {
+    TEST_HR_SECRET: 'test-hr-secret',
+    TEST_API_TOKEN: 'test-api-token',
+    TEST_PERSONAL_TOKEN_SECRET: 'test-personal-token-secret',
+    ...options.secrets,
+  };
   const applications: Record<string, { owners: string[]; entitlements: Record<string, unknown> }> = {};
   for (const app of options.applications) {
     applications[app.id] = {
@@ -39,7 +44,12 @@ export function buildConfig(options: {
   }
   return configFromObjects(
     {
-      http: { port: 0, hrWebhookSecret: { env: 'TEST_HR_SECRET' }, apiToken: { env: 'TEST_API_TOKEN' } },
+      http: {
+        port: 0,
+        hrWebhookSecret: { env: 'TEST_HR_SECRET' },
+        apiToken: { env: 'TEST_API_TOKEN' },
+        personalTokenSecret: { env: 'TEST_PERSONAL_TOKEN_SECRET' },
+      },
       lifecycle: { joinerLeadTime: '0s', maxRetryInterval: '1s', ...options.lifecycle },
       applications: options.applications,
     },

@@ -1,4 +1,4 @@
-// `jml policy check` and `jml plan` run for real: the CLI process, the example configuration and policy.
+// `jml policy check`, `jml plan` and `jml token` run for real: the CLI process, the example configuration and policy.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccessPlan } from '../../domain/policy';
+import { verifyPersonalToken } from '../../api/personal-token';
 
 const ROOT = join(__dirname, '..', '..');
 const EMPLOYEE = 'examples/employee-sales-ops.json';
@@ -24,6 +25,7 @@ function jml(args: string[], extraEnv: Record<string, string> = {}): Promise<Run
     ...process.env,
     JML_HR_WEBHOOK_SECRET: 'hr-secret',
     JML_API_TOKEN: 'api-token',
+    JML_PERSONAL_TOKEN_SECRET: 'personal-token-secret',
     SAMPLE_SCIM_TOKEN: 'scim-token',
     ...extraEnv,
   };
@@ -57,7 +59,7 @@ void describe('jml policy check', { concurrency: true }, () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(
       run.stdout,
-      /config\/policy\.yaml: valid \(version [^@\s]+@sha256:[0-9a-f]{12}, 4 roles, 6 entitlements of which 1 need approval\)/,
+      /config\/policy\.yaml: valid \(version [^@\s]+@sha256:[0-9a-f]{12}, 5 roles, 7 entitlements of which 1 need approval\)/,
     );
   });
 
@@ -127,7 +129,9 @@ void describe('jml plan', { concurrency: true }, () => {
     const lines = run.stdout.split('\n');
     assert.match(lines[0] ?? '', /^policy version [^@\s]+@sha256:[0-9a-f]{12}$/);
     for (const line of [
-      'roles: all-staff, sales, sales-operations',
+      'roles: all-staff, sales, new-york-office, sales-operations',
+      'badge:',
+      '  badge-nyc (low; roles: new-york-office)',
       'crm:',
       '  crm-admins (high; roles: sales-operations) needs approval, asked in order:',
       '    1. manager: E0001',
@@ -174,6 +178,8 @@ void describe('jml plan', { concurrency: true }, () => {
         '  + crm-admins',
         '  - crm-readonly',
         'wiki: no change',
+        'badge:',
+        '  + badge-nyc',
       ]);
 
       const stranger = join(dir, 'stranger.json');
@@ -188,6 +194,7 @@ void describe('jml plan', { concurrency: true }, () => {
         apps: {
           crm: { grant: ['crm-admins', 'crm-users'], revoke: [] },
           wiki: { grant: ['sales', 'staff'], revoke: [] },
+          badge: { grant: ['badge-nyc'], revoke: [] },
         },
       });
 
@@ -205,11 +212,16 @@ void describe('jml plan', { concurrency: true }, () => {
     const result = JSON.parse(run.stdout) as {
       policyVersion: string;
       roles: string[];
-      entitlements: unknown[];
+      entitlements: { appId: string }[];
     };
     assert.deepEqual(Object.keys(result), ['policyVersion', 'roles', 'entitlements']);
-    assert.deepEqual(result.roles, ['all-staff', 'sales', 'sales-operations']);
-    assert.deepEqual(result.entitlements[0], {
+    assert.deepEqual(
+      result.entitlements.map((e) => e.appId),
+      ['badge', 'crm', 'crm', 'wiki', 'wiki'],
+      'sorted by application',
+    );
+    assert.deepEqual(result.roles, ['all-staff', 'sales', 'new-york-office', 'sales-operations']);
+    assert.deepEqual(result.entitlements[1], {
       appId: 'crm',
       entitlement: 'crm-admins',
       risk: 'high',
@@ -231,5 +243,25 @@ void describe('jml plan', { concurrency: true }, () => {
     const run = await jml(['plan', '--dif', EMPLOYEE]);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /unknown option --dif/);
+  });
+});
+
+void describe('jml token', { concurrency: true }, () => {
+  void test('issues a personal token for the employee that verifies with the secret', async () => {
+    const run = await jml(['token', 'E0001', '--valid', '12h']);
+    assert.equal(run.code, 0, run.stderr);
+    const token = run.stdout.trim();
+    assert.deepEqual(verifyPersonalToken(token, 'personal-token-secret'), { ok: true, employeeId: 'E0001' });
+    const expires = Number(token.split('.')[1]) * 1000;
+    assert.ok(Math.abs(expires - (Date.now() + 12 * 3_600_000)) < 60_000, 'valid for 12h');
+  });
+
+  void test('a bad employee id or duration is a usage error', async () => {
+    const badId = await jml(['token', 'not an id']);
+    assert.equal(badId.code, 2);
+    assert.match(badId.stderr, /usage: jml token <employeeId>/);
+    const badDuration = await jml(['token', 'E0001', '--valid', 'forever']);
+    assert.equal(badDuration.code, 2);
+    assert.match(badDuration.stderr, /--valid: "forever" is not a duration/);
   });
 });

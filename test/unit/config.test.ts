@@ -15,6 +15,7 @@ const EXAMPLE_POLICY = join(dirname(EXAMPLE), 'policy.yaml');
 const env = {
   JML_HR_WEBHOOK_SECRET: 'hr-secret',
   JML_API_TOKEN: 'api-token',
+  JML_PERSONAL_TOKEN_SECRET: 'personal-token-secret',
   SAMPLE_SCIM_TOKEN: 'scim-token',
 };
 
@@ -111,6 +112,7 @@ void describe('loadConfig', () => {
     assert.equal(loaded.path, EXAMPLE);
     assert.equal(loaded.config.http.hrWebhookSecret, 'hr-secret');
     assert.equal(loaded.config.http.apiToken, 'api-token');
+    assert.equal(loaded.config.http.personalTokenSecret, 'personal-token-secret');
     assert.equal(loaded.config.http.signatureTolerance, 300_000);
     assert.equal(loaded.config.lifecycle.joinerLeadTime, 86_400_000);
     assert.deepEqual(
@@ -118,10 +120,11 @@ void describe('loadConfig', () => {
       [
         ['crm', 'scim', 'disable'],
         ['wiki', 'scim', 'delete'],
+        ['badge', 'manual', 'disable'],
       ],
     );
     for (const app of loaded.config.applications) {
-      assert.equal(app.kind === 'scim' && app.token, 'scim-token');
+      if (app.kind === 'scim') assert.equal(app.token, 'scim-token');
       assert.equal(app.requestTimeout, 10_000);
     }
     assert.deepEqual(
@@ -437,6 +440,7 @@ void describe('policyVersionOf', () => {
         applications: [
           { id: 'crm', kind: 'scim', baseUrl: 'https://c.example.com', token: { env: 'SAMPLE_SCIM_TOKEN' } },
           { id: 'wiki', kind: 'scim', baseUrl: 'https://w.example.com', token: { env: 'SAMPLE_SCIM_TOKEN' } },
+          { id: 'badge', kind: 'manual', fulfillers: ['E0777'] },
         ],
         http: { ...(minimal().http as object), port: 9999 },
         lifecycle: { joinerLeadTime: '2h' },

@@ -10,7 +10,7 @@ import type { ScimApplicationConfig } from '../../domain/config';
 import type { Employee, HrEvent } from '../../domain/hr-event';
 import { identityWorkflowId, type ApprovalRequest, type IdentityStatus } from '../../domain/lifecycle';
 import type { identityWorkflow } from '../../workflows/identity';
-import { decideUpdate, statusQuery } from '../../workflows/messages';
+import { decideUpdate, NeedsAttentionKey, statusQuery, taskDoneSignal } from '../../workflows/messages';
 import { identitySettings } from '../../workers/service';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { buildConfig } from '../support/config';
@@ -21,6 +21,8 @@ import { eventually } from '../support/wait';
 const TOKEN = 'long-waits-token';
 const MANAGER = 'M0001';
 const OWNER = 'O0001';
+const FULFILLER = 'F0001';
+const FACILITIES_LEAD = 'F0009';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
@@ -34,7 +36,16 @@ before(async () => {
   await createScimGroups(crm, ['crm-users', 'crm-eng', 'crm-sales', 'crm-admins', 'crm-billing']);
   const loaded = buildConfig({
     secrets: { TOKEN },
-    applications: [{ id: 'crm', kind: 'scim', baseUrl: crm.baseUrl, token: { env: 'TOKEN' } }],
+    applications: [
+      { id: 'crm', kind: 'scim', baseUrl: crm.baseUrl, token: { env: 'TOKEN' } },
+      {
+        id: 'badge',
+        kind: 'manual',
+        fulfillers: [FULFILLER],
+        escalateTo: [FACILITIES_LEAD],
+        taskTimeout: '1d',
+      },
+    ],
     lifecycle: { joinerLeadTime: '1d', moverOverlap: '2d' },
     owners: { crm: [OWNER] },
     entitlements: {
@@ -53,6 +64,7 @@ before(async () => {
       { id: 'sales', when: { department: ['Sales'] }, grants: { crm: ['crm-sales'] } },
       { id: 'crm-admin', when: { title: ['CRM Admin'] }, grants: { crm: ['crm-admins'] } },
       { id: 'billing', when: { title: ['Billing Lead'] }, grants: { crm: ['crm-billing'] } },
+      { id: 'on-site', when: { location: ['Lyon'] }, grants: { badge: ['badge-lyon'] } },
     ],
   });
   settings = identitySettings(loaded);
@@ -230,4 +242,34 @@ void test('moving back during the overlap keeps the access the person needs agai
   await skip(2 * DAY + MINUTE);
   await eventually('the overlap to end', async () => (await statusOf(person.id)).revocations.length > 0);
   assert.deepEqual(await entitlementsOf(person), ['crm-eng', 'crm-users']);
+});
+
+void test('an overdue manual task is escalated each day and flagged for attention until someone attests it', async () => {
+  const person = employee({ location: 'Lyon' });
+  await send(hrEvent('hire', person));
+  const task = await eventually('the badge task', async () => (await statusOf(person.id)).tasks[0]);
+  assert.deepEqual(task.assignees, [FULFILLER]);
+  await skip(DAY + MINUTE);
+  const escalated = await eventually('the escalation', async () => {
+    const t = (await statusOf(person.id)).tasks[0];
+    return t?.escalations === 1 && t;
+  });
+  assert.deepEqual(escalated.assignees, [FULFILLER, FACILITIES_LEAD]);
+  const attribute = async () =>
+    (await handleOf(person.id).describe()).typedSearchAttributes.get(NeedsAttentionKey);
+  assert.equal(await attribute(), true);
+  await skip(DAY);
+  await eventually(
+    'a second escalation',
+    async () => (await statusOf(person.id)).tasks[0]?.escalations === 2,
+  );
+  assert.equal((await statusOf(person.id)).stage, 'joining', 'never given up');
+
+  await handleOf(person.id).signal(taskDoneSignal, { taskId: task.taskId, by: FACILITIES_LEAD });
+  const done = await settled(person.id, 'active');
+  assert.equal(
+    done.lastJoiner?.applications.find((a) => a.appId === 'badge')?.attestation?.by,
+    FACILITIES_LEAD,
+  );
+  assert.equal(await attribute(), false);
 });
