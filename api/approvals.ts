@@ -3,7 +3,7 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { employeeIdSchema } from '../domain/hr-event';
-import { employeeIdOfRequest, type ApprovalDecision, type ApprovalRequest } from '../domain/lifecycle';
+import { employeeIdOf, type ApprovalDecision, type ApprovalRequest } from '../domain/lifecycle';
 import { decideUpdate } from '../workflows/messages';
 import { collectFromRunning, updateIdentity, type UpdateOutcome } from './identity-messages';
 
@@ -24,7 +24,7 @@ export async function pendingApprovals(client: Client, approver?: string): Promi
 export function decide(client: Client, decision: ApprovalDecision): Promise<UpdateOutcome<ApprovalRequest>> {
   return updateIdentity(
     client,
-    employeeIdOfRequest(decision.requestId),
+    employeeIdOf('apr', decision.requestId),
     decideUpdate,
     decision,
     `no approval request ${decision.requestId}`,

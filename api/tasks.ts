@@ -3,7 +3,7 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { employeeIdSchema } from '../domain/hr-event';
-import { employeeIdOfTask, type ManualTask, type TaskCompletion } from '../domain/lifecycle';
+import { employeeIdOf, type ManualTask, type TaskCompletion } from '../domain/lifecycle';
 import { completeTaskUpdate } from '../workflows/messages';
 import { collectFromRunning, updateIdentity, type UpdateOutcome } from './identity-messages';
 
@@ -23,7 +23,7 @@ export async function openTasks(client: Client, assignee?: string): Promise<Manu
 export function completeTask(client: Client, completion: TaskCompletion): Promise<UpdateOutcome<ManualTask>> {
   return updateIdentity(
     client,
-    employeeIdOfTask(completion.taskId),
+    employeeIdOf('task', completion.taskId),
     completeTaskUpdate,
     completion,
     `no manual task ${completion.taskId}`,

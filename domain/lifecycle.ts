@@ -158,15 +158,6 @@ export interface Attestation {
   note?: string;
 }
 
-/** The task id names the person, so front doors can route a completion without a lookup. */
-export function manualTaskId(employeeId: string, sequence: number): string {
-  return `task-${sequence}-${employeeId}`;
-}
-
-export function employeeIdOfTask(taskId: string): string | undefined {
-  return /^task-\d+-([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(taskId)?.[1];
-}
-
 export function describeManualWork(work: ManualWork): string {
   const parts: string[] = [];
   if (work.deprovision) {
@@ -227,13 +218,34 @@ export interface ApprovalRequest {
   rejectedDecisions: { approver: string; at: string; why: string }[];
 }
 
-/** The request id names the person, so front doors can route a decision without a lookup. */
-export function approvalRequestId(employeeId: string, sequence: number): string {
-  return `apr-${sequence}-${employeeId}`;
+export type MessageKind = 'apr' | 'task';
+
+/**
+ * Ids of approval requests (`apr-…`) and manual tasks (`task-…`): `<kind>-<employment>-<n>-<employeeId>`.
+ * The employment part comes from the workflow's first run, so it differs after a rehire and a decision
+ * meant for an earlier employment never reaches a new request; the employee id lets front doors route
+ * a decision without a lookup.
+ */
+export function messageId(
+  kind: MessageKind,
+  employment: string,
+  sequence: number,
+  employeeId: string,
+): string {
+  return `${kind}-${employment}-${sequence}-${employeeId}`;
 }
 
-export function employeeIdOfRequest(requestId: string): string | undefined {
-  return /^apr-\d+-([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(requestId)?.[1];
+export function employeeIdOf(kind: MessageKind, id: string): string | undefined {
+  return new RegExp(`^${kind}-[0-9a-f]{8}-\\d+-([A-Za-z0-9][A-Za-z0-9._-]*)$`).exec(id)?.[1];
+}
+
+/** The employment part of message ids: eight hex digits of the first run id of the identity workflow. */
+export function employmentOf(firstRunId: string): string {
+  return firstRunId
+    .replace(/[^0-9a-f]/gi, '')
+    .slice(0, 8)
+    .toLowerCase()
+    .padEnd(8, '0');
 }
 
 export interface IdentityStatus {

@@ -10,7 +10,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { ApprovalDecision, ApprovalRequest } from '../domain/lifecycle';
-import { approvalRequestId } from '../domain/lifecycle';
+import { messageId } from '../domain/lifecycle';
 import type { PlannedEntitlement } from '../domain/policy';
 import { activities } from './activities-proxy';
 import { PendingApprovalsKey } from './messages';
@@ -21,6 +21,8 @@ export class ApprovalGate {
 
   constructor(
     private readonly employeeId: string,
+    /** The employment part of request ids (see messageId). */
+    private readonly employment: string,
     private sequence: number,
     private readonly onChange: () => void,
   ) {}
@@ -71,11 +73,19 @@ export class ApprovalGate {
     return request;
   }
 
+  /** Withdraws every pending request (a later HR event supersedes them); their waits end at once. */
+  withdrawPending(reason: string): void {
+    for (const request of this.pending()) {
+      Object.assign(request, { status: 'withdrawn', decidedAt: new Date().toISOString(), reason });
+    }
+    this.sync();
+  }
+
   /** Waits for the chain's decision on one privileged entitlement: true when approved. */
   async request(planned: PlannedEntitlement, eventId: string): Promise<ApprovalRequest> {
     const approval = planned.approval!;
     const request: ApprovalRequest = {
-      requestId: approvalRequestId(this.employeeId, ++this.sequence),
+      requestId: messageId('apr', this.employment, ++this.sequence, this.employeeId),
       employeeId: this.employeeId,
       eventId,
       appId: planned.appId,

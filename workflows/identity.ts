@@ -13,7 +13,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Employee, HrEvent } from '../domain/hr-event';
-import type { ApprovalDecision, ManualFulfilment, TaskCompletion } from '../domain/lifecycle';
+import {
+  employmentOf,
+  type ApprovalDecision,
+  type ManualFulfilment,
+  type TaskCompletion,
+} from '../domain/lifecycle';
 import type {
   IdentityResult,
   IdentityStatus,
@@ -119,10 +124,11 @@ class IdentityRun {
     this.state.revocations ??= [];
     this.processed = new Set(this.state.processedEventIds);
     this.progress = new Progress(this.state.stage);
-    this.gate = new ApprovalGate(this.employeeId, this.state.approvalSequence, () =>
+    const employment = employmentOf(workflowInfo().firstExecutionRunId);
+    this.gate = new ApprovalGate(this.employeeId, employment, this.state.approvalSequence, () =>
       this.progress.showApprovals(this.gate.pending()),
     );
-    this.tasks = new ManualTasks(this.employeeId, this.state.taskSequence, () =>
+    this.tasks = new ManualTasks(this.employeeId, employment, this.state.taskSequence, () =>
       this.progress.showTasks(this.tasks.open()),
     );
     this.schedule = new RevocationSchedule(this.state.scheduled);
@@ -183,8 +189,8 @@ class IdentityRun {
         description: 'Like the decision signal, but an approver who may not decide is rejected at once.',
       },
     );
-    // Terminations carried over from a previous run still need their effective-date trigger.
-    this.state.queue.filter((e) => e.type === 'terminate').forEach((e) => this.armTermination(e));
+    // Events carried over from a previous run still need their effective-date trigger.
+    this.state.queue.forEach((e) => this.armInterrupt(e));
   }
 
   async run(): Promise<IdentityResult> {
@@ -227,16 +233,25 @@ class IdentityRun {
       return;
     }
     this.state.queue.push(event);
-    if (event.type === 'terminate') this.armTermination(event);
+    this.armInterrupt(event);
   }
 
-  /** A termination interrupts unfinished onboarding (or a later termination's wait) once it is due. */
-  private armTermination(event: HrEvent): void {
+  /**
+   * Once it is due, a termination interrupts unfinished onboarding (or a later termination's wait),
+   * and a change withdraws the approvals an unfinished joiner or mover still waits for: the change
+   * plans again from what the person holds, and asks again for what its plan still justifies.
+   */
+  private armInterrupt(event: HrEvent): void {
+    if (event.type !== 'terminate' && event.type !== 'change') return;
     const delay = event.urgent ? 0 : msUntil(event.effectiveAt);
     const interrupt = () => {
-      if (this.current?.interruptible && this.state.queue.some((e) => e.eventId === event.eventId)) {
-        log.info('termination interrupts current step', { eventId: this.current.event.eventId });
-        this.current.scope.cancel();
+      const current = this.current;
+      if (!current?.interruptible || !this.state.queue.some((e) => e.eventId === event.eventId)) return;
+      if (event.type === 'terminate') {
+        log.info('termination interrupts current step', { eventId: current.event.eventId });
+        current.scope.cancel();
+      } else if (current.interruptible !== 'terminate-wait') {
+        this.gate.withdrawPending(`superseded by HR event ${event.eventId}`);
       }
     };
     if (delay <= 0) interrupt();

@@ -5,7 +5,7 @@ import { isCancellation, log, sleep, condition, upsertSearchAttributes } from '@
 import type { AccountRef } from '../domain/app-state';
 import {
   describeManualWork,
-  manualTaskId,
+  messageId,
   type Attestation,
   type ManualFulfilment,
   type ManualTask,
@@ -32,6 +32,8 @@ export class ManualTasks {
 
   constructor(
     private readonly employeeId: string,
+    /** The employment part of task ids (see messageId). */
+    private readonly employment: string,
     private sequence: number,
     private readonly onChange: () => void,
   ) {}
@@ -86,7 +88,7 @@ export class ManualTasks {
   async fulfil(progress: Progress, maxRetryIntervalMs: number, spec: TaskSpec): Promise<Attestation> {
     const { fulfilment } = spec;
     const task: ManualTask = {
-      taskId: manualTaskId(this.employeeId, ++this.sequence),
+      taskId: messageId('task', this.employment, ++this.sequence, this.employeeId),
       employeeId: this.employeeId,
       source: spec.source,
       appId: spec.appId,

@@ -109,7 +109,7 @@ void test('an approver lists what waits for them, a wrong approver is refused at
     body: JSON.stringify({ approve: 'yes' }),
   });
   assert.equal(invalid.status, 400);
-  const unknown = await api('/v1/approvals/apr-1-NOBODY', {
+  const unknown = await api('/v1/approvals/apr-0000abcd-1-NOBODY', {
     method: 'POST',
     body: JSON.stringify({ approve: true, approver: MANAGER }),
   });
@@ -191,7 +191,7 @@ void test('jml approvals lists the request and jml deny decides it; a wrong appr
 
 void test('approvals need the API token', async () => {
   assert.equal((await api('/v1/approvals', {}, 'wrong')).status, 401);
-  const post = await api('/v1/approvals/apr-1-E1', { method: 'POST', body: '{}' }, 'wrong');
+  const post = await api('/v1/approvals/apr-0000abcd-1-E1', { method: 'POST', body: '{}' }, 'wrong');
   assert.equal(post.status, 401);
 });
 

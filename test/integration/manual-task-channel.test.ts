@@ -26,7 +26,7 @@ function app(webhook?: ManualApplicationConfig['webhook']): ManualApplicationCon
 
 const notice: TaskNotice = {
   kind: 'opened',
-  taskId: 'task-1-E1001',
+  taskId: 'task-0000abcd-1-E1001',
   appId: 'badge',
   employeeId: 'E1001',
   userName: 'ada.lovelace',
@@ -61,7 +61,10 @@ void test('without a webhook the log line is the task', async () => {
   const before = hook.received.length;
   await new ManualTaskChannel(app(), log).send(notice);
   assert.equal(hook.received.length, before);
-  assert.deepEqual((log.lines[0]?.fields as { task: { taskId: string } }).task.taskId, 'task-1-E1001');
+  assert.deepEqual(
+    (log.lines[0]?.fields as { task: { taskId: string } }).task.taskId,
+    'task-0000abcd-1-E1001',
+  );
 });
 
 void test('503 with Retry-After is transient, 400 is permanent, an unreachable hook is transient', async () => {

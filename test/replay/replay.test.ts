@@ -11,11 +11,13 @@ import { workflowBundle } from '../support/temporal';
 
 const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));
 
-void test('recorded histories exist for the joiner, an approval, the leaver and a termination during a joiner', () => {
+void test('recorded histories exist for the joiner, an approval, the leaver, a termination during a joiner, a superseded approval and a manual leaver', () => {
   assert.deepEqual(files.sort(), [
     'approval-granted.json',
+    'approval-superseded.json',
     'joiner-active.json',
     'leaver-left.json',
+    'manual-leaver.json',
     'termination-during-joiner.json',
   ]);
 });

@@ -193,3 +193,74 @@ void test('a termination while approval is pending withdraws the request and not
   assert.equal(state.active, false);
   assert.equal((await handleOf(person.id).describe()).typedSearchAttributes.get(PendingApprovalsKey), 0);
 });
+
+void test('a change during a pending approval withdraws it, and the change asks again only for what its plan justifies', async () => {
+  const person = salesAdmin();
+  await send(hrEvent('hire', person));
+  const first = await pendingRequest(person);
+  const relocation = hrEvent('change', { ...person, location: 'Paris' });
+  await send(relocation);
+  const second = await eventually('a new request under the change', async () =>
+    (await statusOf(person.id)).approvals.find(
+      (a) => a.status === 'pending' && a.requestId !== first.requestId,
+    ),
+  );
+  assert.equal(second.eventId, relocation.eventId);
+  assert.equal(second.entitlement, 'crm-admins');
+  const withdrawn = (await statusOf(person.id)).approvals.find((a) => a.requestId === first.requestId);
+  assert.equal(withdrawn?.status, 'withdrawn');
+  assert.equal(withdrawn?.reason, `superseded by HR event ${relocation.eventId}`);
+
+  const retitled = hrEvent('change', { ...person, location: 'Paris', title: 'Account Executive' });
+  await send(retitled);
+  const done = await eventually('the second change to finish', async () => {
+    const s = await statusOf(person.id);
+    return s.lastJoiner?.eventId === retitled.eventId && s.stage === 'active' && s;
+  });
+  assert.equal(done.approvals.find((a) => a.requestId === second.requestId)?.status, 'withdrawn');
+  assert.deepEqual(done.lastJoiner?.approvals, [], 'the new plan asks for nothing privileged');
+  assert.equal(done.approvals.filter((a) => a.status === 'pending').length, 0);
+  assert.deepEqual(await entitlementsOf(person), ['crm-users'], 'nothing privileged was granted');
+  assert.equal((await handleOf(person.id).describe()).typedSearchAttributes.get(PendingApprovalsKey), 0);
+  await recordHistory(handleOf(person.id), 'approval-superseded');
+});
+
+void test('a rehire asks for approval again, and a decision meant for the earlier employment is refused', async () => {
+  const person = salesAdmin();
+  await send(hrEvent('hire', person));
+  const earlier = await pendingRequest(person);
+  await handleOf(person.id).executeUpdate(decideUpdate, {
+    args: [{ requestId: earlier.requestId, approve: true, approver: MANAGER }],
+  });
+  await eventually('active', async () => (await statusOf(person.id)).stage === 'active');
+  await send(hrEvent('terminate', person, { urgent: true }));
+  await handleOf(person.id).result();
+  assert.deepEqual(await entitlementsOf(person), []);
+
+  await send(hrEvent('rehire', person));
+  const again = await pendingRequest(person);
+  assert.notEqual(again.requestId, earlier.requestId);
+  assert.equal(again.entitlement, 'crm-admins');
+  await assert.rejects(
+    handleOf(person.id).executeUpdate(decideUpdate, {
+      args: [{ requestId: earlier.requestId, approve: true, approver: MANAGER }],
+    }),
+    (error: unknown) => {
+      assert.ok(error instanceof WorkflowUpdateFailedError);
+      assert.match(String(error.cause?.message), /no approval request apr-[0-9a-f]{8}-1-/);
+      return true;
+    },
+  );
+  await eventually('birthright access for the rehire', async () =>
+    (await entitlementsOf(person)).includes('crm-users'),
+  );
+  assert.deepEqual(await entitlementsOf(person), ['crm-users'], 'nothing privileged before the new approval');
+  await handleOf(person.id).signal(decisionSignal, {
+    requestId: again.requestId,
+    approve: true,
+    approver: MANAGER,
+  });
+  await eventually('the privileged grant for the rehire', async () =>
+    (await entitlementsOf(person)).includes('crm-admins'),
+  );
+});

@@ -15,6 +15,7 @@ import { createScimGroups, startScimServer, type ScimServer } from '../../script
 import { buildConfig } from '../support/config';
 import { employee, hrEvent } from '../support/people';
 import { startTestWorker, type TestWorker } from '../support/temporal';
+import { recordHistory } from '../support/histories';
 import { eventually } from '../support/wait';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
@@ -159,4 +160,5 @@ void test('a leaver is not done until someone attests the manual application is 
   assert.equal(badge?.deleted, true);
   assert.deepEqual(badge?.revoked, ['badge-hq']);
   assert.equal(result.leaver.applications.find((a) => a.appId === 'crm')?.verifiedState.active, false);
+  await recordHistory(handleOf(person.id), 'manual-leaver');
 });
