@@ -99,7 +99,12 @@ export function createActivities({
             ? {
                 id: a.id,
                 deprovision: a.deprovision,
-                manual: { fulfillers: a.fulfillers, escalateTo: a.escalateTo, taskTimeoutMs: a.taskTimeout },
+                manual: {
+                  fulfillers: a.fulfillers,
+                  escalateTo: a.escalateTo,
+                  taskTimeoutMs: a.taskTimeout,
+                  leaverTask: a.leaverTask,
+                },
               }
             : { id: a.id, deprovision: a.deprovision },
         ),

@@ -64,6 +64,11 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
     escalateTo: z.array(employeeIdSchema).default([]),
     /** How long a task may stay open before it is escalated (and again after each further period). Default: 1d. */
     taskTimeout: durationSchema.default(86_400_000),
+    /**
+     * `when-granted`: a leaver gets a task here only where jml's record shows access; `always`: for every
+     * leaver, for applications where access is also given outside jml. Default: when-granted.
+     */
+    leaverTask: z.enum(['when-granted', 'always']).default('when-granted'),
     /** Each task is POSTed here as JSON (e.g. a ticketing system's inbound hook); absent: a log line only. */
     webhook: z
       .strictObject({

@@ -37,9 +37,16 @@ export interface LeaverAppReport {
   /** What the application answered when read back after deprovisioning (manual: what was attested). */
   verifiedState: AppState;
   verifiedAt: string;
+  evidence: Evidence;
   /** Manual applications: who attested the work. */
   attestation?: Attestation;
 }
+
+/**
+ * What a verification rests on: the application read back, a person's attestation (applications
+ * without an API), or jml's own record (a manual application where jml holds nothing to change).
+ */
+export type Evidence = 'read-back' | 'attestation' | 'record';
 
 export interface LeaverReport {
   eventId: string;
@@ -58,6 +65,7 @@ export interface JoinerAppReport {
   /** What the application answered when read back (manual: what was attested). */
   verifiedState: AppState;
   verifiedAt: string;
+  evidence: Evidence;
   /** Manual applications: who attested the work. */
   attestation?: Attestation;
 }
@@ -107,6 +115,8 @@ export interface ManualFulfilment {
   fulfillers: string[];
   escalateTo: string[];
   taskTimeoutMs: number;
+  /** `when-granted`: a leaver's task only where jml's record shows access; `always`: for every leaver. */
+  leaverTask: 'when-granted' | 'always';
 }
 
 /** Work a person does by hand in an application without an API. */

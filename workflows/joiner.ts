@@ -181,7 +181,15 @@ async function converge(ctx: StepContext, change: Change): Promise<JoinerAppRepo
     if (kept.length) gaps.push(`still holds revoked entitlements: ${kept.join(', ')}`);
     return { value: state, gaps };
   });
-  return { appId, created, granted: wanted, attempts, verifiedState: state, verifiedAt };
+  return {
+    appId,
+    created,
+    granted: wanted,
+    attempts,
+    verifiedState: state,
+    verifiedAt,
+    evidence: 'read-back',
+  };
 }
 
 /** The same for an application without an API: a task for its fulfillers, done when attested. */
@@ -212,6 +220,7 @@ async function convergeByHand(
     attempts: attestation ? 1 : 0,
     verifiedState: { exists: true, active: true, entitlements: [...wanted].sort(), openSessions: null },
     verifiedAt,
+    evidence: attestation ? 'attestation' : 'record',
     attestation,
   };
 }

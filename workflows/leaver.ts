@@ -2,7 +2,8 @@
 // application, read back, shows nothing left.
 import type { AccountRef } from '../domain/app-state';
 import { deprovisionGaps } from '../domain/app-state';
-import type { LeaverAppReport, LeaverReport } from '../domain/lifecycle';
+import type { DeprovisionMode } from '../domain/config';
+import type { LeaverAppReport, LeaverReport, ManualFulfilment } from '../domain/lifecycle';
 import type { ApplicationSummary } from '../activities';
 import { activities } from './activities-proxy';
 import type { StepContext } from './joiner';
@@ -21,35 +22,7 @@ export async function runLeaver(
 
   const reports = await Promise.all(
     applications.map(async ({ id: appId, deprovision, manual }): Promise<LeaverAppReport> => {
-      if (manual) {
-        // No API to read back: the leaver is not done until a fulfiller attests the account is gone.
-        const revoked = [...(ctx.granted[appId] ?? [])];
-        const attestation = await ctx.tasks.fulfil(ctx.progress, ctx.maxRetryIntervalMs, {
-          appId,
-          account,
-          source: eventId,
-          work: { grant: [], revoke: revoked, deprovision },
-          fulfilment: manual,
-          progressKey: appId,
-        });
-        return {
-          appId,
-          deprovision,
-          revoked,
-          disabled: true,
-          deleted: deprovision === 'delete',
-          sessionsEnded: 0,
-          attempts: 1,
-          verifiedState: {
-            exists: deprovision !== 'delete',
-            active: false,
-            entitlements: [],
-            openSessions: null,
-          },
-          verifiedAt: attestation.at,
-          attestation,
-        };
-      }
+      if (manual) return leaveByHand(ctx, eventId, account, appId, deprovision, manual);
       const done = { revoked: new Set<string>(), disabled: false, deleted: false, sessionsEnded: 0 };
       const {
         value: state,
@@ -74,8 +47,65 @@ export async function runLeaver(
         attempts,
         verifiedState: state,
         verifiedAt,
+        evidence: 'read-back',
       };
     }),
   );
   return { eventId, startedAt, completedAt: new Date().toISOString(), policyVersion, applications: reports };
+}
+
+/**
+ * An application without an API cannot be read back: the leaver is not done until a fulfiller
+ * attests the account is gone. Where jml's record shows no access, a task is opened only when the
+ * application is set to `leaverTask: always` (access is also given there outside jml).
+ */
+async function leaveByHand(
+  ctx: StepContext,
+  eventId: string,
+  account: AccountRef,
+  appId: string,
+  deprovision: DeprovisionMode,
+  manual: ManualFulfilment,
+): Promise<LeaverAppReport> {
+  const revoked = [...(ctx.granted[appId] ?? [])];
+  const gone = { exists: deprovision !== 'delete', active: false, entitlements: [], openSessions: null };
+  if (revoked.length === 0 && manual.leaverTask === 'when-granted') {
+    const at = new Date().toISOString();
+    ctx.progress.update(appId, { status: 'verified', verifiedAt: at, lastProblem: undefined });
+    const nothing = { exists: false, active: false, entitlements: [], openSessions: null };
+    return {
+      ...report(appId, deprovision, [], false),
+      verifiedState: nothing,
+      verifiedAt: at,
+      evidence: 'record',
+    };
+  }
+  const attestation = await ctx.tasks.fulfil(ctx.progress, ctx.maxRetryIntervalMs, {
+    appId,
+    account,
+    source: eventId,
+    work: { grant: [], revoke: revoked, deprovision },
+    fulfilment: manual,
+    progressKey: appId,
+  });
+  return {
+    ...report(appId, deprovision, revoked, true),
+    attempts: 1,
+    verifiedState: gone,
+    verifiedAt: attestation.at,
+    evidence: 'attestation',
+    attestation,
+  };
+}
+
+function report(appId: string, deprovision: DeprovisionMode, revoked: string[], done: boolean) {
+  return {
+    appId,
+    deprovision,
+    revoked,
+    disabled: done,
+    deleted: done && deprovision === 'delete',
+    sessionsEnded: 0,
+    attempts: 0,
+  };
 }

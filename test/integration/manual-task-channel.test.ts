@@ -20,6 +20,7 @@ function app(webhook?: ManualApplicationConfig['webhook']): ManualApplicationCon
     fulfillers: ['F0001'],
     escalateTo: [],
     taskTimeout: 86_400_000,
+    leaverTask: 'when-granted',
     webhook,
   };
 }

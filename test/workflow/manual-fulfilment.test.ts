@@ -44,8 +44,12 @@ before(async () => {
         taskTimeout: '1h',
         webhook: { url: hook.url, token: { env: 'HOOK_TOKEN' } },
       },
+      { id: 'lockers', kind: 'manual', fulfillers: [FULFILLER], leaverTask: 'always' },
     ],
-    roles: [{ id: 'staff', grants: { crm: ['crm-users'], badge: ['badge-hq'] } }],
+    roles: [
+      { id: 'staff', grants: { crm: ['crm-users'] } },
+      { id: 'employees', when: { employmentType: ['employee'] }, grants: { badge: ['badge-hq'] } },
+    ],
   });
   crmApp = new ScimConnector(loaded.config.applications[0] as ScimApplicationConfig);
   worker = await startTestWorker(loaded);
@@ -68,6 +72,15 @@ const openTask = (person: Employee): Promise<ManualTask> =>
   );
 const openTasksAttribute = async (person: Employee) =>
   (await handleOf(person.id).describe()).typedSearchAttributes.get(OpenTasksKey);
+/** The lockers application asks about every leaver; its fulfiller finds nothing and says so. */
+async function attestLockers(person: Employee): Promise<void> {
+  const task = await eventually('the lockers task', async () =>
+    (await statusOf(person.id)).tasks.find((t) => t.status === 'open' && t.appId === 'lockers'),
+  );
+  assert.equal(task.instructions, 'disable the account and remove every access it holds');
+  await handleOf(person.id).signal(taskDoneSignal, { taskId: task.taskId, by: FULFILLER, note: 'no locker' });
+}
+
 const noticesFor = (taskId: string) =>
   hook.received.map((r) => r.body as TaskNotice).filter((n) => n.taskId === taskId);
 
@@ -139,8 +152,9 @@ void test('a leaver is not done until someone attests the manual application is 
 
   await send(hrEvent('terminate', person, { urgent: true }));
   const leaveTask = await eventually('the leaver task', async () =>
-    (await statusOf(person.id)).tasks.find((t) => t.status === 'open' && t.deprovision),
+    (await statusOf(person.id)).tasks.find((t) => t.status === 'open' && t.appId === 'badge'),
   );
+  await attestLockers(person);
   assert.equal(
     leaveTask.instructions,
     "delete the account and remove every access it holds (jml's record: badge-hq)",
@@ -157,8 +171,30 @@ void test('a leaver is not done until someone attests the manual application is 
   const result = await handleOf(person.id).result();
   const badge = result.leaver.applications.find((a) => a.appId === 'badge');
   assert.equal(badge?.attestation?.by, FULFILLER);
+  assert.equal(badge?.evidence, 'attestation');
   assert.equal(badge?.deleted, true);
   assert.deepEqual(badge?.revoked, ['badge-hq']);
   assert.equal(result.leaver.applications.find((a) => a.appId === 'crm')?.verifiedState.active, false);
   await recordHistory(handleOf(person.id), 'manual-leaver');
+});
+
+void test('a leaver holding nothing in a manual application is not held up by it, unless it always asks', async () => {
+  const contractor = employee({ employmentType: 'contractor' });
+  await send(hrEvent('hire', contractor));
+  await eventually('active', async () => (await statusOf(contractor.id)).stage === 'active');
+  assert.deepEqual((await statusOf(contractor.id)).tasks, [], 'no manual work for a contractor joiner');
+
+  await send(hrEvent('terminate', contractor, { urgent: true }));
+  await attestLockers(contractor);
+  const result = await handleOf(contractor.id).result();
+  const byApp = Object.fromEntries(result.leaver.applications.map((a) => [a.appId, a]));
+  assert.equal(byApp.badge?.evidence, 'record', 'jml held nothing in badge: no task');
+  assert.equal(byApp.badge?.attestation, undefined);
+  assert.equal(byApp.lockers?.evidence, 'attestation');
+  assert.equal(byApp.lockers?.attestation?.note, 'no locker');
+  assert.equal(byApp.crm?.evidence, 'read-back');
+  assert.deepEqual(
+    (await statusOf(contractor.id)).tasks.map((t) => t.appId),
+    ['lockers'],
+  );
 });
