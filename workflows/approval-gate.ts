@@ -2,80 +2,51 @@
 // Each step of the chain is asked in turn; it is reminded halfway, escalated to the next step when
 // its time runs out, and the request is denied when the chain is exhausted. A cancelled step
 // (termination) withdraws its requests, so nothing is granted late.
-import {
-  CancellationScope,
-  condition,
-  isCancellation,
-  log,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, log } from '@temporalio/workflow';
 import type { ApprovalDecision, ApprovalRequest } from '../domain/lifecycle';
-import { messageId } from '../domain/lifecycle';
 import type { PlannedEntitlement } from '../domain/policy';
 import { activities } from './activities-proxy';
+import { AwaitedByPeople, type Settlement } from './awaited-by-people';
 import { PendingApprovalsKey } from './messages';
 
-export class ApprovalGate {
-  private readonly requests = new Map<string, ApprovalRequest>();
-  private pendingCount = 0;
+export class ApprovalGate extends AwaitedByPeople<ApprovalRequest, ApprovalDecision> {
+  protected readonly noun = 'approval request';
+  protected readonly selfRefusal = 'nobody may approve their own access';
 
-  constructor(
-    private readonly employeeId: string,
-    /** The employment part of request ids (see messageId). */
-    private readonly employment: string,
-    private sequence: number,
-    private readonly onChange: () => void,
-  ) {}
-
-  /** Carried across continue-as-new so request ids stay unique for the person. */
-  get lastSequence(): number {
-    return this.sequence;
+  constructor(employeeId: string, employment: string, sequence: number, onChange: () => void) {
+    super(employeeId, employment, sequence, 'apr', PendingApprovalsKey, onChange);
   }
 
-  list(): ApprovalRequest[] {
-    return [...this.requests.values()];
+  protected isWaiting(request: ApprovalRequest): boolean {
+    return request.status === 'pending';
   }
 
-  pending(): ApprovalRequest[] {
-    return this.list().filter((r) => r.status === 'pending');
+  protected settlementOf(decision: ApprovalDecision): Settlement {
+    return { id: decision.requestId, actor: decision.approver };
   }
 
-  /** Why a decision cannot be taken, or undefined when it can. Never changes state. */
-  refusal(decision: ApprovalDecision): string | undefined {
-    const request = this.requests.get(decision.requestId);
-    if (!request) return `no approval request ${decision.requestId} for ${this.employeeId}`;
-    if (request.status !== 'pending') return `request ${decision.requestId} is already ${request.status}`;
-    if (decision.approver === this.employeeId) return 'nobody may approve their own access';
-    if (!request.approvers.includes(decision.approver)) {
-      return `${decision.approver} may not decide request ${decision.requestId}: it waits for ${request.stepLabel} (${request.approvers.join(', ')})`;
-    }
-    return undefined;
+  protected whoMayNot(request: ApprovalRequest, decision: ApprovalDecision): string | undefined {
+    if (request.approvers.includes(decision.approver)) return undefined;
+    return `${decision.approver} may not decide request ${decision.requestId}: it waits for ${request.stepLabel} (${request.approvers.join(', ')})`;
   }
 
-  /** Applies a decision; a refused one is recorded for the audit trail and changes nothing else. */
-  decide(decision: ApprovalDecision): ApprovalRequest | undefined {
-    const request = this.requests.get(decision.requestId);
-    const why = this.refusal(decision);
-    if (why) {
-      log.warn('approval decision refused', { requestId: decision.requestId, why });
-      request?.rejectedDecisions.push({ approver: decision.approver, at: new Date().toISOString(), why });
-      this.onChange();
-      return undefined;
-    }
-    Object.assign(request!, {
+  protected recordRefusal(request: ApprovalRequest, decision: ApprovalDecision, why: string): void {
+    request.rejectedDecisions.push({ approver: decision.approver, at: new Date().toISOString(), why });
+  }
+
+  protected apply(request: ApprovalRequest, decision: ApprovalDecision): void {
+    Object.assign(request, {
       status: decision.approve ? 'approved' : 'denied',
       decidedBy: decision.approver,
       decidedAt: new Date().toISOString(),
       decidedVia: decision.via ?? 'temporal',
       reason: decision.reason,
     });
-    this.sync();
-    return request;
   }
 
   /** Withdraws every pending request (a later HR event supersedes them); their waits end at once. */
   withdrawPending(reason: string): void {
-    for (const request of this.pending()) {
+    for (const request of this.waiting()) {
       Object.assign(request, { status: 'withdrawn', decidedAt: new Date().toISOString(), reason });
     }
     this.sync();
@@ -85,7 +56,7 @@ export class ApprovalGate {
   async request(planned: PlannedEntitlement, eventId: string): Promise<ApprovalRequest> {
     const approval = planned.approval!;
     const request: ApprovalRequest = {
-      requestId: messageId('apr', this.employment, ++this.sequence, this.employeeId),
+      requestId: this.nextId(),
       employeeId: this.employeeId,
       eventId,
       appId: planned.appId,
@@ -100,7 +71,7 @@ export class ApprovalGate {
       escalations: 0,
       rejectedDecisions: [],
     };
-    this.requests.set(request.requestId, request);
+    this.items.set(request.requestId, request);
     this.sync();
     try {
       for (const [index, step] of approval.chain.entries()) {
@@ -159,14 +130,5 @@ export class ApprovalGate {
           log.warn('approver notification failed', { requestId: request.requestId, error: String(error) }),
         ),
     );
-  }
-
-  private sync(): void {
-    const count = this.pending().length;
-    if (count !== this.pendingCount) {
-      this.pendingCount = count;
-      upsertSearchAttributes([{ key: PendingApprovalsKey, value: count }]);
-    }
-    this.onChange();
   }
 }

@@ -126,10 +126,10 @@ class IdentityRun {
     this.progress = new Progress(this.state.stage);
     const employment = employmentOf(workflowInfo().firstExecutionRunId);
     this.gate = new ApprovalGate(this.employeeId, employment, this.state.approvalSequence, () =>
-      this.progress.showApprovals(this.gate.pending()),
+      this.progress.showApprovals(this.gate.waiting()),
     );
     this.tasks = new ManualTasks(this.employeeId, employment, this.state.taskSequence, () =>
-      this.progress.showTasks(this.tasks.open()),
+      this.progress.showTasks(this.tasks.waiting()),
     );
     this.schedule = new RevocationSchedule(this.state.scheduled);
     this.ctx = {
@@ -152,17 +152,17 @@ class IdentityRun {
     setHandler(statusQuery, () => this.status(), {
       description: 'Stage, what the workflow waits for, plan, per-application progress and reports.',
     });
-    setHandler(decisionSignal, (decision) => void this.gate.decide(decision), {
+    setHandler(decisionSignal, (decision) => void this.gate.settle(decision), {
       description:
         'An approver decides: {"requestId", "approve": true|false, "approver": "<employee id>", "reason"}.',
     });
-    setHandler(taskDoneSignal, (completion) => void this.tasks.complete(completion), {
+    setHandler(taskDoneSignal, (completion) => void this.tasks.settle(completion), {
       description: 'A fulfiller attests a manual task is done: {"taskId", "by": "<employee id>", "note"}.',
     });
     setHandler(
       completeTaskUpdate,
       (completion) => {
-        const task = this.tasks.complete(completion);
+        const task = this.tasks.settle(completion);
         if (!task) throw new Error(this.tasks.refusal(completion) ?? 'completion refused');
         return task;
       },
@@ -177,7 +177,7 @@ class IdentityRun {
     setHandler(
       decideUpdate,
       (decision) => {
-        const request = this.gate.decide(decision);
+        const request = this.gate.settle(decision);
         if (!request) throw new Error(this.gate.refusal(decision) ?? 'decision refused');
         return request;
       },

@@ -1,11 +1,10 @@
 // Manual fulfilment for applications without an API: a task tells the fulfillers what to do, and the
 // step waits until someone allowed attests it is done. An overdue task is escalated (and flagged for
 // attention) again after each period, never given up: a leaver is not done until it is attested.
-import { isCancellation, log, sleep, condition, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, isCancellation, sleep } from '@temporalio/workflow';
 import type { AccountRef } from '../domain/app-state';
 import {
   describeManualWork,
-  messageId,
   type Attestation,
   type ManualFulfilment,
   type ManualTask,
@@ -13,6 +12,7 @@ import {
   type TaskCompletion,
 } from '../domain/lifecycle';
 import { activities } from './activities-proxy';
+import { AwaitedByPeople, type Settlement } from './awaited-by-people';
 import { OpenTasksKey } from './messages';
 import type { Progress } from './progress';
 
@@ -26,69 +26,46 @@ export interface TaskSpec {
   progressKey: string;
 }
 
-export class ManualTasks {
-  private readonly tasks = new Map<string, ManualTask>();
-  private openCount = 0;
+export class ManualTasks extends AwaitedByPeople<ManualTask, TaskCompletion> {
+  protected readonly noun = 'manual task';
+  protected readonly selfRefusal = 'nobody may attest work on their own access';
 
-  constructor(
-    private readonly employeeId: string,
-    /** The employment part of task ids (see messageId). */
-    private readonly employment: string,
-    private sequence: number,
-    private readonly onChange: () => void,
-  ) {}
-
-  /** Carried across continue-as-new so task ids stay unique for the person. */
-  get lastSequence(): number {
-    return this.sequence;
+  constructor(employeeId: string, employment: string, sequence: number, onChange: () => void) {
+    super(employeeId, employment, sequence, 'task', OpenTasksKey, onChange);
   }
 
-  list(): ManualTask[] {
-    return [...this.tasks.values()];
+  protected isWaiting(task: ManualTask): boolean {
+    return task.status === 'open';
   }
 
-  open(): ManualTask[] {
-    return this.list().filter((t) => t.status === 'open');
+  protected settlementOf(completion: TaskCompletion): Settlement {
+    return { id: completion.taskId, actor: completion.by };
   }
 
-  /** Why a completion cannot be taken, or undefined when it can. Never changes state. */
-  refusal(completion: TaskCompletion): string | undefined {
-    const task = this.tasks.get(completion.taskId);
-    if (!task) return `no manual task ${completion.taskId} for ${this.employeeId}`;
-    if (task.status !== 'open') return `task ${completion.taskId} is already ${task.status}`;
-    if (completion.by === this.employeeId) return 'nobody may attest work on their own access';
-    if (!task.assignees.includes(completion.by)) {
-      return `${completion.by} may not attest task ${completion.taskId}: it is assigned to ${task.assignees.join(', ')}`;
-    }
-    return undefined;
+  protected whoMayNot(task: ManualTask, completion: TaskCompletion): string | undefined {
+    if (task.assignees.includes(completion.by)) return undefined;
+    return `${completion.by} may not attest task ${completion.taskId}: it is assigned to ${task.assignees.join(', ')}`;
   }
 
-  /** Applies a completion; a refused one is recorded for the audit trail and changes nothing else. */
-  complete(completion: TaskCompletion): ManualTask | undefined {
-    const task = this.tasks.get(completion.taskId);
-    const why = this.refusal(completion);
-    if (why) {
-      log.warn('manual task completion refused', { taskId: completion.taskId, why });
-      task?.rejectedCompletions.push({ by: completion.by, at: new Date().toISOString(), why });
-      this.onChange();
-      return undefined;
-    }
-    Object.assign(task!, {
+  protected recordRefusal(task: ManualTask, completion: TaskCompletion, why: string): void {
+    task.rejectedCompletions.push({ by: completion.by, at: new Date().toISOString(), why });
+  }
+
+  protected apply(task: ManualTask, completion: TaskCompletion): void {
+    Object.assign(task, {
       status: 'done',
       completedBy: completion.by,
       completedAt: new Date().toISOString(),
       completedVia: completion.via ?? 'temporal',
       note: completion.note,
     });
-    this.sync();
-    return task;
   }
 
   /** Opens a task and waits until it is attested; escalates each time it is overdue. */
   async fulfil(progress: Progress, maxRetryIntervalMs: number, spec: TaskSpec): Promise<Attestation> {
     const { fulfilment } = spec;
     const task: ManualTask = {
-      taskId: messageId('task', this.employment, ++this.sequence, this.employeeId),
+      taskId: this.nextId(),
       employeeId: this.employeeId,
       source: spec.source,
       appId: spec.appId,
@@ -101,7 +78,7 @@ export class ManualTasks {
       escalations: 0,
       rejectedCompletions: [],
     };
-    this.tasks.set(task.taskId, task);
+    this.items.set(task.taskId, task);
     this.sync();
     const waiting = (status: 'working' | 'failing') =>
       progress.update(spec.progressKey, {
@@ -173,14 +150,5 @@ export class ManualTasks {
         await sleep(Math.min(1000 * 2 ** (attempt - 1), maxRetryIntervalMs));
       }
     }
-  }
-
-  private sync(): void {
-    const count = this.open().length;
-    if (count !== this.openCount) {
-      this.openCount = count;
-      upsertSearchAttributes([{ key: OpenTasksKey, value: count }]);
-    }
-    this.onChange();
   }
 }

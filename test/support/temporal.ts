@@ -40,14 +40,16 @@ export interface TestWorker {
   stop: () => Promise<void>;
 }
 
-/** A running identity worker on its own task queue, and a client for the shared server. */
-export async function startTestWorker(loaded: LoadedConfig): Promise<TestWorker> {
-  const address = temporalAddress();
+/** An identity worker running on its own task queue of this connection; `stop` ends it. */
+export async function runTestWorker(
+  connection: NativeConnection,
+  namespace: string,
+  loaded: LoadedConfig,
+): Promise<{ taskQueue: string; stop: () => Promise<void> }> {
   const taskQueue = `test-${randomUUID()}`;
-  const connection = await NativeConnection.connect({ address });
   const { worker, close } = await createIdentityWorker({
     connection,
-    namespace: 'default',
+    namespace,
     taskQueue,
     config: loaded.config,
     policy: loaded.policy,
@@ -55,15 +57,28 @@ export async function startTestWorker(loaded: LoadedConfig): Promise<TestWorker>
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();
-  const clientConnection = await Connection.connect({ address });
-  const client = new Client({ connection: clientConnection, namespace: 'default' });
   return {
-    client,
     taskQueue,
     async stop() {
       worker.shutdown();
       await running;
       await close();
+    },
+  };
+}
+
+/** A running identity worker on its own task queue, and a client for the shared server. */
+export async function startTestWorker(loaded: LoadedConfig): Promise<TestWorker> {
+  const address = temporalAddress();
+  const connection = await NativeConnection.connect({ address });
+  const worker = await runTestWorker(connection, 'default', loaded);
+  const clientConnection = await Connection.connect({ address });
+  const client = new Client({ connection: clientConnection, namespace: 'default' });
+  return {
+    client,
+    taskQueue: worker.taskQueue,
+    async stop() {
+      await worker.stop();
       await connection.close();
       await clientConnection.close();
     },

@@ -1,13 +1,11 @@
 // A worker on Temporal's time-skipping test server: timers of days or months pass in moments, while
 // activities still talk to real applications. Each test file gets its own server.
-import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Client } from '@temporalio/client';
 import type { LoadedConfig } from '../../config/load';
-import { createIdentityWorker } from '../../workers/identity-worker';
 import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
 import { temporalTestServer } from '../../scripts/lib/tools';
-import { workflowBundle } from './temporal';
+import { runTestWorker } from './temporal';
 
 export interface TimeSkippingWorker {
   env: TestWorkflowEnvironment;
@@ -29,25 +27,13 @@ export async function startTimeSkippingWorker(loaded: LoadedConfig): Promise<Tim
       SEARCH_ATTRIBUTES.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]]),
     ),
   });
-  const taskQueue = `test-${randomUUID()}`;
-  const { worker, close } = await createIdentityWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? 'default',
-    taskQueue,
-    config: loaded.config,
-    policy: loaded.policy,
-    policyVersion: loaded.policyVersion,
-    workflowBundle: await workflowBundle(),
-  });
-  const running = worker.run();
+  const worker = await runTestWorker(env.nativeConnection, env.namespace ?? 'default', loaded);
   return {
     env,
     client: env.client,
-    taskQueue,
+    taskQueue: worker.taskQueue,
     async stop() {
-      worker.shutdown();
-      await running;
-      await close();
+      await worker.stop();
       await env.teardown();
     },
   };
