@@ -25,7 +25,7 @@ let service: RunningService;
 before(async () => {
   [scim, ldap] = await Promise.all([startScimServer({ token: SCIM_TOKEN }), startSlapd()]);
   await createScimGroups(scim, ['crm-users', 'crm-readonly']);
-  await createGroups(ldap, ['staff', 'engineering', 'vpn']);
+  await createGroups(ldap, ['staff', 'engineering', 'vpn', 'sales']);
   const loaded = buildConfig({
     secrets: { SCIM_TOKEN, LDAP_PASSWORD: ldap.bindPassword },
     applications: [
@@ -54,6 +54,7 @@ before(async () => {
         when: { department: ['Engineering'] },
         grants: { directory: ['engineering', 'vpn'], crm: ['crm-readonly'] },
       },
+      { id: 'sales', when: { department: ['Sales'] }, grants: { directory: ['sales'], crm: ['crm-users'] } },
     ],
   });
   service = await startService({
@@ -164,6 +165,25 @@ void test('hire then terminate through the HTTP API: accounts appear, then every
   console.log(
     `# leaver: termination accepted → every application verified in ${elapsed} ms (including status polling)`,
   );
+});
+
+void test('a mover from Engineering to Sales loses the Engineering-only groups in SCIM and LDAP, verified by read-back', async () => {
+  const person = employee({ department: 'Engineering' });
+  await sendEvent(hrEvent('hire', person));
+  await eventually('active', async () => (await status(person.id))?.stage === 'active');
+  const change = hrEvent('change', { ...person, department: 'Sales' });
+  assert.equal((await sendEvent(change)).status, 202);
+  const moved = await eventually('the move to finish', async () => {
+    const s = await status(person.id);
+    return s?.lastJoiner?.eventId === change.eventId && s.stage === 'active' && s;
+  });
+  const report = Object.fromEntries(moved.lastJoiner!.applications.map((a) => [a.appId, a]));
+  assert.deepEqual(report.crm?.verifiedState.entitlements, ['crm-users']);
+  assert.deepEqual(report.directory?.verifiedState.entitlements, ['sales', 'staff']);
+  assert.deepEqual(moved.lastJoiner?.drift, {});
+  const crmUser = await scimUser(person.userName);
+  assert.deepEqual(await scimGroupsOf(crmUser!.id), ['crm-users']);
+  assert.deepEqual((await ldapUser(person.userName)).groups, ['sales', 'staff']);
 });
 
 void test('a rehire after leaving starts a new run under the same workflow id', async () => {
