@@ -198,3 +198,24 @@ void test('a leaver holding nothing in a manual application is not held up by it
     ['lockers'],
   );
 });
+
+void test('a mover who no longer needs the manual access gets a revoke task, and holds nothing there once it is attested', async () => {
+  const person = employee();
+  await send(hrEvent('hire', person));
+  const grant = await openTask(person);
+  await handleOf(person.id).signal(taskDoneSignal, { taskId: grant.taskId, by: FULFILLER });
+  await eventually('active', async () => (await statusOf(person.id)).stage === 'active');
+
+  const change = hrEvent('change', { ...person, employmentType: 'contractor' });
+  await send(change);
+  const revoke = await openTask(person);
+  assert.deepEqual([revoke.grant, revoke.revoke, revoke.source], [[], ['badge-hq'], change.eventId]);
+  assert.equal(revoke.instructions, 'revoke badge-hq');
+  await handleOf(person.id).signal(taskDoneSignal, { taskId: revoke.taskId, by: FULFILLER });
+  const moved = await eventually('the move to finish', async () => {
+    const s = await statusOf(person.id);
+    return s.lastJoiner?.eventId === change.eventId && s.stage === 'active' && s;
+  });
+  assert.deepEqual(moved.lastJoiner?.granted.badge, []);
+  assert.equal(moved.lastJoiner?.applications.find((a) => a.appId === 'badge')?.evidence, 'attestation');
+});
