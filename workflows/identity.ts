@@ -118,10 +118,6 @@ class IdentityRun {
       queue: [],
       history: [],
     };
-    this.state.taskSequence ??= 0;
-    this.state.manualApps ??= {};
-    this.state.scheduled ??= [];
-    this.state.revocations ??= [];
     this.processed = new Set(this.state.processedEventIds);
     this.progress = new Progress(this.state.stage);
     const employment = employmentOf(workflowInfo().firstExecutionRunId);
