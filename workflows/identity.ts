@@ -98,8 +98,8 @@ class IdentityRun {
   private readonly schedule: RevocationSchedule;
   private readonly ctx: StepContext;
   private readonly state: IdentityCarriedState;
-  /** True while scheduled access is being removed; continue-as-new waits for it. */
-  private revoking = false;
+  /** Set while scheduled access is being removed: continue-as-new waits for it, a leaver cancels it. */
+  private revoking?: CancellationScope;
   private readonly processed: Set<string>;
   private current?: { event: HrEvent; scope: CancellationScope; interruptible?: Interruptible };
 
@@ -292,14 +292,16 @@ class IdentityRun {
         continue;
       }
       const due = this.schedule.takeDue(Date.now());
-      this.revoking = true;
+      const account = { employeeId: this.employeeId, userName: this.state.employee!.userName };
+      this.revoking = new CancellationScope();
       try {
-        const account = { employeeId: this.employeeId, userName: this.state.employee!.userName };
-        const records = await revokeDue(this.ctx, account, due, this.state.plan);
+        const records = await this.revoking.run(() => revokeDue(this.ctx, account, due, this.state.plan));
         this.state.revocations.push(...records);
         this.state.revocations.splice(0, Math.max(0, this.state.revocations.length - REMEMBERED_REVOCATIONS));
+      } catch (error) {
+        if (!isCancellation(error)) throw error;
       } finally {
-        this.revoking = false;
+        this.revoking = undefined;
       }
     }
   }
@@ -326,8 +328,10 @@ class IdentityRun {
         if (this.current) this.current.interruptible = undefined;
         this.state.employee = event.employee;
         this.progress.setStage('leaving');
-        // The leaver removes everything; nothing is left to remove later.
+        // The leaver removes everything: nothing is left to remove later, and a removal under way
+        // (perhaps waiting for someone's attestation) gives way to it.
         this.schedule.clear();
+        this.revoking?.cancel();
         const { plan, applications } = await this.planFor(event.employee);
         const account = { employeeId: event.employee.id, userName: event.employee.userName };
         this.state.lastLeaver = await runLeaver(

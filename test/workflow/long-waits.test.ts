@@ -57,6 +57,13 @@ before(async () => {
         },
         'crm-billing': { risk: 'critical', approval: { chain: ['manager', 'owner'], stepTimeout: '2d' } },
       },
+      badge: {
+        'badge-vault': {
+          risk: 'high',
+          approval: { chain: ['manager'], stepTimeout: '1d' },
+          maxDuration: '2d',
+        },
+      },
     },
     roles: [
       { id: 'staff', grants: { crm: ['crm-users'] } },
@@ -65,6 +72,7 @@ before(async () => {
       { id: 'crm-admin', when: { title: ['CRM Admin'] }, grants: { crm: ['crm-admins'] } },
       { id: 'billing', when: { title: ['Billing Lead'] }, grants: { crm: ['crm-billing'] } },
       { id: 'on-site', when: { location: ['Lyon'] }, grants: { badge: ['badge-lyon'] } },
+      { id: 'vault', when: { title: ['Vault Keeper'] }, grants: { badge: ['badge-vault'] } },
     ],
   });
   settings = identitySettings(loaded);
@@ -272,4 +280,52 @@ void test('an overdue manual task is escalated each day and flagged for attentio
     FACILITIES_LEAD,
   );
   assert.equal(await attribute(), false);
+});
+
+void test('a termination while an expiry waits for manual work withdraws that task; the leaver asks for everything', async () => {
+  const person = employee({ location: 'Lyon', title: 'Vault Keeper', managerId: MANAGER });
+  await send(hrEvent('hire', person));
+  const { requestId } = await eventually(
+    'the vault request',
+    async () => (await statusOf(person.id)).approvals[0],
+  );
+  await handleOf(person.id).executeUpdate(decideUpdate, {
+    args: [{ requestId, approve: true, approver: MANAGER }],
+  });
+  const attest = async (appId: string, match: RegExp) => {
+    const task = await eventually(`a task to ${String(match)}`, async () =>
+      (await statusOf(person.id)).tasks.find(
+        (t) => t.status === 'open' && t.appId === appId && match.test(t.instructions),
+      ),
+    );
+    await handleOf(person.id).signal(taskDoneSignal, { taskId: task.taskId, by: FULFILLER });
+    return task;
+  };
+  await attest('badge', /grant badge-lyon$/);
+  await attest('badge', /grant badge-vault$/);
+  const active = await settled(person.id, 'active');
+  assert.deepEqual(active.lastJoiner?.granted.badge, ['badge-lyon', 'badge-vault']);
+  assert.deepEqual(
+    active.scheduled.map((r) => [r.entitlement, r.reason]),
+    [['badge-vault', 'expiry']],
+  );
+
+  await skip(2 * DAY + MINUTE);
+  const expiry = await eventually('the expiry task', async () =>
+    (await statusOf(person.id)).tasks.find(
+      (t) => t.status === 'open' && t.instructions === 'revoke badge-vault',
+    ),
+  );
+  await send(hrEvent('terminate', person, { urgent: true }));
+  const leaverTask = await attest('badge', /^disable the account/);
+  assert.deepEqual(
+    leaverTask.revoke,
+    ['badge-lyon', 'badge-vault'],
+    'the leaver asks for everything jml holds',
+  );
+  const result = await handleOf(person.id).result();
+  assert.equal(result.stage, 'left');
+  const final = await statusOf(person.id);
+  assert.equal(final.tasks.find((t) => t.taskId === expiry.taskId)?.status, 'withdrawn');
+  assert.deepEqual(final.scheduled, []);
 });
