@@ -1,7 +1,7 @@
 // Manual fulfilment for applications without an API: a task tells the fulfillers what to do, and the
 // step waits until someone allowed attests it is done. An overdue task is escalated (and flagged for
 // attention) again after each period, never given up: a leaver is not done until it is attested.
-import { condition, isCancellation, sleep } from '@temporalio/workflow';
+import { condition, isCancellation } from '@temporalio/workflow';
 import type { AccountRef } from '../domain/app-state';
 import {
   describeManualWork,
@@ -109,7 +109,10 @@ export class ManualTasks extends AwaitedByPeople<ManualTask, TaskCompletion> {
     }
   }
 
-  /** The fulfillers must hear of the task: delivery is retried until it succeeds, flagged meanwhile. */
+  /**
+   * The fulfillers must hear of the task: delivery is retried until it succeeds (flagged meanwhile)
+   * or someone attests the task anyway, having heard of it another way (the log line).
+   */
   private async notify(
     progress: Progress,
     maxRetryIntervalMs: number,
@@ -117,7 +120,7 @@ export class ManualTasks extends AwaitedByPeople<ManualTask, TaskCompletion> {
     task: ManualTask,
     kind: 'opened' | 'escalated',
   ): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; task.status === 'open'; attempt++) {
       try {
         await activities.sendManualTask({
           kind,
@@ -147,7 +150,8 @@ export class ManualTasks extends AwaitedByPeople<ManualTask, TaskCompletion> {
           attempts: attempt,
           lastProblem: `task ${task.taskId} could not be sent: ${why}`,
         });
-        await sleep(Math.min(1000 * 2 ** (attempt - 1), maxRetryIntervalMs));
+        const backoff = Math.min(1000 * 2 ** (attempt - 1), maxRetryIntervalMs);
+        await condition(() => task.status !== 'open', backoff);
       }
     }
   }

@@ -13,17 +13,20 @@ export interface WebhookReceiver {
   received: ReceivedPost[];
   /** The next answers, in order; afterwards 204. */
   answerWith(...statuses: { status: number; headers?: Record<string, string> }[]): void;
+  /** Answer every request with this status until called again with undefined. */
+  failAll(status: number | undefined): void;
   stop(): Promise<void>;
 }
 
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: ReceivedPost[] = [];
   const answers: { status: number; headers?: Record<string, string> }[] = [];
+  let failing: number | undefined;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const answer = answers.shift() ?? { status: 204 };
+      const answer = failing ? { status: failing } : (answers.shift() ?? { status: 204 });
       if (answer.status < 300) {
         received.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
       }
@@ -36,6 +39,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     url: `http://127.0.0.1:${port}/hooks/jml`,
     received,
     answerWith: (...statuses) => answers.push(...statuses),
+    failAll: (status) => (failing = status),
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -10,7 +10,13 @@ import type { ScimApplicationConfig } from '../../domain/config';
 import type { Employee, HrEvent } from '../../domain/hr-event';
 import { identityWorkflowId, type IdentityStatus, type ManualTask } from '../../domain/lifecycle';
 import type { identityWorkflow } from '../../workflows/identity';
-import { completeTaskUpdate, OpenTasksKey, statusQuery, taskDoneSignal } from '../../workflows/messages';
+import {
+  completeTaskUpdate,
+  NeedsAttentionKey,
+  OpenTasksKey,
+  statusQuery,
+  taskDoneSignal,
+} from '../../workflows/messages';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { buildConfig } from '../support/config';
 import { employee, hrEvent } from '../support/people';
@@ -218,4 +224,26 @@ void test('a mover who no longer needs the manual access gets a revoke task, and
   });
   assert.deepEqual(moved.lastJoiner?.granted.badge, []);
   assert.equal(moved.lastJoiner?.applications.find((a) => a.appId === 'badge')?.evidence, 'attestation');
+});
+
+void test('a task whose webhook keeps failing is flagged, and attesting it anyway ends the step', async () => {
+  hook.failAll(400);
+  try {
+    const person = employee();
+    await send(hrEvent('hire', person));
+    const task = await openTask(person);
+    await eventually('the delivery problem to be flagged', async () => {
+      const badge = (await statusOf(person.id)).apps.find((a) => a.appId === 'badge');
+      return (
+        badge?.status === 'failing' &&
+        /could not be sent: .*task webhook answered 400/.test(badge.lastProblem ?? '')
+      );
+    });
+    assert.equal((await handleOf(person.id).describe()).typedSearchAttributes.get(NeedsAttentionKey), true);
+    await handleOf(person.id).signal(taskDoneSignal, { taskId: task.taskId, by: FULFILLER });
+    await eventually('the joiner to finish', async () => (await statusOf(person.id)).stage === 'active');
+    assert.equal((await handleOf(person.id).describe()).typedSearchAttributes.get(NeedsAttentionKey), false);
+  } finally {
+    hook.failAll(undefined);
+  }
 });
