@@ -136,11 +136,7 @@ async function receiveHrEvent(options: ApiOptions, req: IncomingMessage, res: Se
     options.signatureToleranceMs,
   );
   if (!check.ok) throw new HttpError(401, { error: 'unauthorized', message: check.reason });
-  const json = parseJson(body);
-  const parsed = hrEventSchema.safeParse(json);
-  if (!parsed.success)
-    throw new HttpError(400, { error: 'invalid_event', problems: describeIssues(parsed.error) });
-  const event = parsed.data;
+  const event = parseBody(hrEventSchema, body, 'invalid_event');
   const result = await submitHrEvent(options, event);
   options.logger.info(
     {

@@ -292,10 +292,11 @@ class IdentityRun {
         continue;
       }
       const due = this.schedule.takeDue(Date.now());
-      const account = { employeeId: this.employeeId, userName: this.state.employee!.userName };
       this.revoking = new CancellationScope();
       try {
-        const records = await this.revoking.run(() => revokeDue(this.ctx, account, due, this.state.plan));
+        const records = await this.revoking.run(() =>
+          revokeDue(this.ctx, this.state.employee!, due, this.state.plan),
+        );
         this.state.revocations.push(...records);
         this.state.revocations.splice(0, Math.max(0, this.state.revocations.length - REMEMBERED_REVOCATIONS));
       } catch (error) {

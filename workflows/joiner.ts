@@ -148,7 +148,7 @@ function driftOf(
   return drift;
 }
 
-interface Change {
+export interface Change {
   progressKey: string;
   appId: string;
   /** The HR event or approval request this change serves. */
@@ -159,8 +159,11 @@ interface Change {
   unwanted: string[];
 }
 
-/** One application made to hold `wanted` and not `unwanted`, until a read-back shows it does. */
-async function converge(ctx: StepContext, change: Change): Promise<JoinerAppReport> {
+/**
+ * One application made to hold `wanted` and not `unwanted`, until a read-back shows it does (or, for
+ * an application without an API, until someone attests it).
+ */
+export async function converge(ctx: StepContext, change: Change): Promise<JoinerAppReport> {
   const fulfilment = ctx.manualApps[change.appId];
   if (fulfilment) return convergeByHand(ctx, change, fulfilment);
   const { progressKey, appId, employee, account, wanted, unwanted } = change;

@@ -15,6 +15,7 @@ import { activities } from './activities-proxy';
 import { AwaitedByPeople, type Settlement } from './awaited-by-people';
 import { OpenTasksKey } from './messages';
 import type { Progress } from './progress';
+import { describeFailure } from './until-verified';
 
 export interface TaskSpec {
   appId: string;
@@ -139,16 +140,10 @@ export class ManualTasks extends AwaitedByPeople<ManualTask, TaskCompletion> {
         return;
       } catch (error) {
         if (isCancellation(error)) throw error;
-        const why =
-          error instanceof Error
-            ? error.cause instanceof Error
-              ? error.cause.message
-              : error.message
-            : String(error);
         progress.update(spec.progressKey, {
           status: 'failing',
           attempts: attempt,
-          lastProblem: `task ${task.taskId} could not be sent: ${why}`,
+          lastProblem: `task ${task.taskId} could not be sent: ${describeFailure(error)}`,
         });
         const backoff = Math.min(1000 * 2 ** (attempt - 1), maxRetryIntervalMs);
         await condition(() => task.status !== 'open', backoff);

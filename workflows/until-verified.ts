@@ -50,7 +50,8 @@ export async function untilVerified<T>(
   }
 }
 
-function describeFailure(error: unknown): string {
+/** What went wrong in an activity, in the application's own words. */
+export function describeFailure(error: unknown): string {
   const cause = error instanceof ActivityFailure ? error.cause : error;
   return cause instanceof Error ? cause.message : String(cause);
 }
