@@ -2,19 +2,18 @@
 // decisions by signal and by update, refusals, escalation through the chain, and withdrawal.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { submitHrEvent } from '../../api/intake';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ScimConnector } from '../../connectors/scim/scim-connector';
 import type { ScimApplicationConfig } from '../../domain/config';
-import type { Employee, HrEvent } from '../../domain/hr-event';
-import { identityWorkflowId, type ApprovalRequest, type IdentityStatus } from '../../domain/lifecycle';
-import type { identityWorkflow } from '../../workflows/identity';
-import { decideUpdate, decisionSignal, PendingApprovalsKey, statusQuery } from '../../workflows/messages';
+import type { Employee } from '../../domain/hr-event';
+import type { ApprovalRequest } from '../../domain/lifecycle';
+import { decideUpdate, decisionSignal, PendingApprovalsKey } from '../../workflows/messages';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { buildConfig } from '../support/config';
 import { recordHistory } from '../support/histories';
 import { employee, hrEvent } from '../support/people';
 import { startTestWorker, type TestWorker } from '../support/temporal';
+import { identityClient } from '../support/identity-client';
 import { eventually } from '../support/wait';
 
 const TOKEN = 'approvals-test-token';
@@ -61,11 +60,10 @@ after(async () => {
   await crm?.stop();
 });
 
-const send = (event: HrEvent) =>
-  submitHrEvent({ client: worker.client, taskQueue: worker.taskQueue, settings }, event);
-const handleOf = (id: string): WorkflowHandle<typeof identityWorkflow> =>
-  worker.client.workflow.getHandle(identityWorkflowId(id));
-const statusOf = (id: string): Promise<IdentityStatus> => handleOf(id).query(statusQuery);
+const { send, handleOf, statusOf } = identityClient(
+  () => worker,
+  () => settings,
+);
 const entitlementsOf = async (p: Employee) =>
   (await crmApp.readState({ employeeId: p.id, userName: p.userName })).entitlements;
 

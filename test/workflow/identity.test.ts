@@ -3,19 +3,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
-import { submitHrEvent } from '../../api/intake';
-import type { HrEvent } from '../../domain/hr-event';
 import { identityWorkflowId, type IdentityResult } from '../../domain/lifecycle';
 import { ScimConnector } from '../../connectors/scim/scim-connector';
 import type { ScimApplicationConfig } from '../../domain/config';
-import type { identityWorkflow } from '../../workflows/identity';
-import { NeedsAttentionKey, LifecycleStageKey, statusQuery } from '../../workflows/messages';
+import { NeedsAttentionKey, LifecycleStageKey } from '../../workflows/messages';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { buildConfig } from '../support/config';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { recordHistory } from '../support/histories';
 import { employee, hrEvent } from '../support/people';
 import { startTestWorker, type TestWorker } from '../support/temporal';
+import { identityClient } from '../support/identity-client';
 import { eventually } from '../support/wait';
 
 const TOKEN = 'workflow-test-token';
@@ -68,17 +66,10 @@ after(async () => {
   await Promise.all([wikiProxy?.stop(), crm?.stop(), wiki?.stop()]);
 });
 
-function send(event: HrEvent) {
-  return submitHrEvent({ client: worker.client, taskQueue: worker.taskQueue, settings }, event);
-}
-
-function handleOf(employeeId: string): WorkflowHandle<typeof identityWorkflow> {
-  return worker.client.workflow.getHandle(identityWorkflowId(employeeId));
-}
-
-async function statusOf(employeeId: string) {
-  return handleOf(employeeId).query(statusQuery);
-}
+const { send, handleOf, statusOf } = identityClient(
+  () => worker,
+  () => settings,
+);
 
 async function waitForStage(employeeId: string, stage: string, timeoutMs = 30_000) {
   return eventually(

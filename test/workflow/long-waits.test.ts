@@ -3,19 +3,17 @@
 // expires, and a mover's overlap.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { WorkflowHandle } from '@temporalio/client';
-import { submitHrEvent } from '../../api/intake';
 import { ScimConnector } from '../../connectors/scim/scim-connector';
 import type { ScimApplicationConfig } from '../../domain/config';
-import type { Employee, HrEvent } from '../../domain/hr-event';
-import { identityWorkflowId, type ApprovalRequest, type IdentityStatus } from '../../domain/lifecycle';
-import type { identityWorkflow } from '../../workflows/identity';
-import { decideUpdate, NeedsAttentionKey, statusQuery, taskDoneSignal } from '../../workflows/messages';
+import type { Employee } from '../../domain/hr-event';
+import type { ApprovalRequest, IdentityStatus } from '../../domain/lifecycle';
+import { decideUpdate, NeedsAttentionKey, taskDoneSignal } from '../../workflows/messages';
 import { identitySettings } from '../../workers/service';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { buildConfig } from '../support/config';
 import { employee, hrEvent } from '../support/people';
 import { startTimeSkippingWorker, type TimeSkippingWorker } from '../support/time-skipping';
+import { identityClient } from '../support/identity-client';
 import { eventually } from '../support/wait';
 
 const TOKEN = 'long-waits-token';
@@ -85,11 +83,10 @@ after(async () => {
   await crm?.stop();
 });
 
-const send = (event: HrEvent) =>
-  submitHrEvent({ client: worker.client, taskQueue: worker.taskQueue, settings }, event);
-const handleOf = (id: string): WorkflowHandle<typeof identityWorkflow> =>
-  worker.client.workflow.getHandle(identityWorkflowId(id));
-const statusOf = (id: string): Promise<IdentityStatus> => handleOf(id).query(statusQuery);
+const { send, handleOf, statusOf } = identityClient(
+  () => worker,
+  () => settings,
+);
 const entitlementsOf = async (p: Employee) =>
   (await crmApp.readState({ employeeId: p.id, userName: p.userName })).entitlements;
 /** Moves the test server's clock; timers due in between fire in order. */

@@ -2,19 +2,16 @@
 // and the leaver open tasks, wait for someone allowed to attest them, and keep the attestation.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { submitHrEvent } from '../../api/intake';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ScimConnector } from '../../connectors/scim/scim-connector';
 import type { TaskNotice } from '../../connectors/manual/task-channel';
 import type { ScimApplicationConfig } from '../../domain/config';
-import type { Employee, HrEvent } from '../../domain/hr-event';
-import { identityWorkflowId, type IdentityStatus, type ManualTask } from '../../domain/lifecycle';
-import type { identityWorkflow } from '../../workflows/identity';
+import type { Employee } from '../../domain/hr-event';
+import type { ManualTask } from '../../domain/lifecycle';
 import {
   completeTaskUpdate,
   NeedsAttentionKey,
   OpenTasksKey,
-  statusQuery,
   taskDoneSignal,
 } from '../../workflows/messages';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
@@ -22,6 +19,7 @@ import { buildConfig } from '../support/config';
 import { employee, hrEvent } from '../support/people';
 import { startTestWorker, type TestWorker } from '../support/temporal';
 import { recordHistory } from '../support/histories';
+import { identityClient } from '../support/identity-client';
 import { eventually } from '../support/wait';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
@@ -67,11 +65,10 @@ after(async () => {
   await hook?.stop();
 });
 
-const send = (event: HrEvent) =>
-  submitHrEvent({ client: worker.client, taskQueue: worker.taskQueue, settings }, event);
-const handleOf = (id: string): WorkflowHandle<typeof identityWorkflow> =>
-  worker.client.workflow.getHandle(identityWorkflowId(id));
-const statusOf = (id: string): Promise<IdentityStatus> => handleOf(id).query(statusQuery);
+const { send, handleOf, statusOf } = identityClient(
+  () => worker,
+  () => settings,
+);
 const openTask = (person: Employee): Promise<ManualTask> =>
   eventually('an open manual task', async () =>
     (await statusOf(person.id)).tasks.find((t) => t.status === 'open'),
