@@ -2,10 +2,30 @@
 import { createServer, connect } from 'node:net';
 
 export function freePort(): Promise<number> {
+  return listenOnce(0);
+}
+
+/**
+ * The port a local server we start should use: a free one, or the requested one if nothing listens
+ * there yet. Otherwise waiting for the port would mistake whatever already answers for our server.
+ */
+export async function portFor(requested: number | undefined, what: string): Promise<number> {
+  if (requested === undefined) return freePort();
+  try {
+    return await listenOnce(requested);
+  } catch (error) {
+    throw new Error(
+      `cannot start the ${what} on 127.0.0.1:${requested}: ${(error as NodeJS.ErrnoException).code ?? String(error)} ` +
+        '(is an earlier `npm start` still running? stop it first)',
+    );
+  }
+}
+
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolvePort(port));

@@ -1,6 +1,6 @@
 // A local scim2-server (PyPI) instance: in-memory SCIM 2.0 Users and Groups behind a bearer token.
 import { startChild } from './child';
-import { freePort, waitForPort } from './ports';
+import { portFor, waitForPort } from './ports';
 import { python, scim2ServerPath } from './tools';
 
 export interface ScimServer {
@@ -11,7 +11,7 @@ export interface ScimServer {
 }
 
 export async function startScimServer(options: { token: string; port?: number }): Promise<ScimServer> {
-  const port = options.port ?? (await freePort());
+  const port = await portFor(options.port, 'sample SCIM application');
   const child = startChild(
     python(),
     [

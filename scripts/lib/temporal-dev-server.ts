@@ -2,7 +2,7 @@
 // attributes registered.
 import { cliTypeOf, SEARCH_ATTRIBUTES } from '../../workflows/messages';
 import { startChild, type ManagedChild } from './child';
-import { freePort, waitForPort } from './ports';
+import { portFor, waitForPort } from './ports';
 import { temporalCli } from './tools';
 
 export interface DevServer {
@@ -19,7 +19,8 @@ export async function startDevServer(options: {
   /** Dynamic config overrides, KEY=VALUE. */
   dynamicConfig?: string[];
 }): Promise<DevServer> {
-  const port = options.port ?? (await freePort());
+  const port = await portFor(options.port, 'Temporal dev server');
+  if (!options.headless) await portFor(options.uiPort ?? 8233, 'Temporal Web UI');
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (options.headless) args.push('--headless');
