@@ -1,5 +1,5 @@
 // The activities the identity workflows call. Each is idempotent, so a retry never duplicates.
-import type { AccountRef, AppState } from '../domain/app-state';
+import type { AccountRef, AppState, ReadOptions } from '../domain/app-state';
 import type { DeprovisionMode, JmlConfig } from '../domain/config';
 import type { Employee } from '../domain/hr-event';
 import { planAccess, type AccessPlan } from '../domain/policy';
@@ -25,17 +25,23 @@ export interface PlanResult {
 export interface ProvisionInput {
   appId: string;
   employee: Employee;
+  /** The application's own id for the account, when jml has recorded it. */
+  accountId?: string;
   entitlements: string[];
 }
 
 export interface ProvisionResult {
   created: boolean;
+  /** Entitlements that were added (those already held are not added again). */
   granted: string[];
+  accountId: string;
 }
 
 export interface DeprovisionInput {
   appId: string;
   account: AccountRef;
+  /** Entitlements jml's record says the account may hold. */
+  known?: string[];
 }
 
 export interface DeprovisionResult {
@@ -44,6 +50,13 @@ export interface DeprovisionResult {
   disabled: boolean;
   deleted: boolean;
   sessionsEnded: number;
+  /** What the application showed before anything was changed; nothing is changed unless it is the person's. */
+  before: AppState;
+}
+
+export interface ReadInput extends ReadOptions {
+  appId: string;
+  account: AccountRef;
 }
 
 export interface ApproverNotice {
@@ -83,10 +96,6 @@ export function createActivities({
   };
   const modeOf = (appId: string): DeprovisionMode =>
     config.applications.find((a) => a.id === appId)?.deprovision ?? 'disable';
-  const accountOf = (employee: Employee): AccountRef => ({
-    employeeId: employee.id,
-    userName: employee.userName,
-  });
 
   return {
     /** Evaluates the policy for one person; the result (with the policy version) is the plan of record. */
@@ -111,19 +120,32 @@ export function createActivities({
       });
     },
 
-    /** Creates (or adopts) the account and grants each entitlement. */
-    provisionInApp({ appId, employee, entitlements }: ProvisionInput): Promise<ProvisionResult> {
+    /**
+     * Creates (or adopts, when it is provably the person's) the account and grants each entitlement it
+     * does not hold yet, so no server is asked to add a member twice.
+     */
+    provisionInApp({ appId, employee, accountId, entitlements }: ProvisionInput): Promise<ProvisionResult> {
       const connector = connectorFor(appId);
       return mapped(async () => {
-        const account = accountOf(employee);
-        const { created } = await connector.ensureAccount({
-          ...account,
+        const ensured = await connector.ensureAccount({
+          employeeId: employee.id,
+          userName: employee.userName,
+          accountId,
           email: employee.email,
           givenName: employee.givenName,
           familyName: employee.familyName,
         });
-        for (const entitlement of entitlements) await connector.grant(account, entitlement);
-        return { created, granted: entitlements };
+        const account = {
+          employeeId: employee.id,
+          userName: employee.userName,
+          accountId: ensured.accountId,
+        };
+        const held = ensured.created
+          ? []
+          : (await connector.readState(account, { known: entitlements })).entitlements;
+        const missing = entitlements.filter((e) => !held.includes(e));
+        for (const entitlement of missing) await connector.grant(account, entitlement);
+        return { created: ensured.created, granted: missing, accountId: ensured.accountId };
       });
     },
 
@@ -143,18 +165,22 @@ export function createActivities({
      * Removes all access the application shows, not only what jml granted: disables the account,
      * ends sessions, revokes every entitlement, then deletes it where the application is set to.
      */
-    deprovisionInApp({ appId, account }: DeprovisionInput): Promise<DeprovisionResult> {
+    deprovisionInApp({ appId, account, known = [] }: DeprovisionInput): Promise<DeprovisionResult> {
       const connector = connectorFor(appId);
       return mapped(async () => {
-        const before = await connector.readState(account);
-        if (!before.exists) return { revoked: [], disabled: false, deleted: false, sessionsEnded: 0 };
+        const before = await connector.readState(account, { known, everything: true });
+        // Nothing is changed in an account that is not provably the person's, or that cannot be read.
+        if (!before.exists || before.heldBy || before.unverifiable) {
+          return { revoked: [], disabled: false, deleted: false, sessionsEnded: 0, before };
+        }
+        const own = { ...account, accountId: before.accountId };
         // Disable first: it cuts sign-in at once, before the slower per-entitlement work.
-        await connector.disable(account);
-        const sessionsEnded = await connector.terminateSessions(account);
-        for (const entitlement of before.entitlements) await connector.revoke(account, entitlement);
+        await connector.disable(own);
+        const sessionsEnded = await connector.terminateSessions(own);
+        for (const entitlement of before.entitlements) await connector.revoke(own, entitlement);
         const deleted = modeOf(appId) === 'delete';
-        if (deleted) await connector.delete(account);
-        return { revoked: before.entitlements, disabled: true, deleted, sessionsEnded };
+        if (deleted) await connector.delete(own);
+        return { revoked: before.entitlements, disabled: true, deleted, sessionsEnded, before };
       });
     },
 
@@ -175,9 +201,9 @@ export function createActivities({
     },
 
     /** Reads the person's account back from the application: the only evidence of verification. */
-    readAppState({ appId, account }: DeprovisionInput): Promise<AppState> {
+    readAppState({ appId, account, known, everything }: ReadInput): Promise<AppState> {
       const connector = connectorFor(appId);
-      return mapped(() => connector.readState(account));
+      return mapped(() => connector.readState(account, { known, everything }));
     },
   };
 }

@@ -1,7 +1,8 @@
-// The one interface every application kind implements. Every operation is idempotent:
-// creating what exists adopts it, granting what is granted, revoking what is absent and
-// deleting what is gone all succeed.
-import type { AccountRef, AppState } from '../domain/app-state';
+// The one interface every application kind implements. Every operation is idempotent: creating what
+// exists adopts it (only when it is provably the person's), granting what is granted, revoking what is
+// absent and deleting what is gone all succeed. An account that is not provably the person's (the id
+// jml recorded, or the owner attribute the application keeps) is never changed.
+import type { AccountRef, AppState, ReadOptions } from '../domain/app-state';
 
 /** What an application needs to create an account. */
 export interface AccountProfile extends AccountRef {
@@ -12,20 +13,27 @@ export interface AccountProfile extends AccountRef {
 
 export interface Connector {
   readonly appId: string;
-  /** Creates the account, or adopts the existing one with the same userName, and makes it active. */
-  ensureAccount(profile: AccountProfile): Promise<{ created: boolean }>;
-  /** Adds the account to the entitlement (group). Fails permanently if the group does not exist. */
+  /**
+   * Creates the account, or adopts the existing one that is provably this person's, and makes it
+   * active; refuses (permanently) an account that belongs to someone else or to nobody known.
+   * Returns the application's own id for it.
+   */
+  ensureAccount(profile: AccountProfile): Promise<{ created: boolean; accountId: string }>;
+  /** Adds the person's account to the entitlement (group). Fails permanently if the group does not exist. */
   grant(ref: AccountRef, entitlement: string): Promise<void>;
-  /** Removes the account from the entitlement; absent membership or group is success. */
+  /** Removes the person's account from the entitlement; absent membership, group or account is success. */
   revoke(ref: AccountRef, entitlement: string): Promise<void>;
-  /** Deactivates or locks the account so it can no longer sign in; a missing account is success. */
+  /** Deactivates or locks the person's account so it can no longer sign in; a missing account is success. */
   disable(ref: AccountRef): Promise<void>;
-  /** Removes the account; a missing account is success. */
+  /** Removes the person's account; a missing account is success. */
   delete(ref: AccountRef): Promise<void>;
   /** Ends open sessions where the application has them; returns how many were ended. */
   terminateSessions(ref: AccountRef): Promise<number>;
-  /** Reads the person's account back from the application: the only source of verification. */
-  readState(ref: AccountRef): Promise<AppState>;
+  /**
+   * Reads the person's account back from the application: the only source of verification. What it
+   * could not see is reported as `unverifiable`, never as absent.
+   */
+  readState(ref: AccountRef, options?: ReadOptions): Promise<AppState>;
   /** Releases connections. */
   close(): Promise<void>;
 }

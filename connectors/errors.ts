@@ -1,7 +1,7 @@
 // Errors a connector raises, by what the caller should do about them. Activities map these to
 // Temporal failures in one place (activities/failures.ts).
 
-/** Worth retrying: 5xx, 429, timeouts, connection refused. */
+/** Worth retrying: 5xx (but 501), 429, 412, timeouts, connection refused. */
 export class TransientConnectorError extends Error {
   override readonly name = 'TransientConnectorError';
   constructor(
@@ -14,9 +14,18 @@ export class TransientConnectorError extends Error {
   }
 }
 
-/** Retrying cannot help: invalid request, bad credentials, unknown group, misconfiguration. */
+/** Retrying the same request cannot help: invalid request, bad credentials, unknown group, misconfiguration. */
 export class PermanentConnectorError extends Error {
-  override readonly name = 'PermanentConnectorError';
+  override readonly name: string = 'PermanentConnectorError';
+}
+
+/**
+ * A read could not see everything it needed (a listing that stops short of its total, an account
+ * that cannot be tied to anyone): what it saw cannot be taken for the whole truth, so it is never
+ * read as "absent" or "clean".
+ */
+export class UnverifiableError extends PermanentConnectorError {
+  override readonly name = 'UnverifiableError';
 }
 
 const TRANSIENT_NETWORK_CODES = new Set([

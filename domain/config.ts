@@ -6,6 +6,9 @@ import { durationSchema } from './duration';
 import { employeeIdSchema } from './hr-event';
 import { reportDuplicateIds } from './unique-ids';
 
+/** Where a SCIM application's memberships are read from, cheapest first (connectors/scim/scim-memberships.ts). */
+export const MEMBERSHIP_SOURCES = ['user-groups', 'group-filter', 'per-group'] as const;
+
 export const DEPROVISION_MODES = ['disable', 'delete'] as const;
 export type DeprovisionMode = (typeof DEPROVISION_MODES)[number];
 
@@ -40,6 +43,24 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
     /** SCIM base URL, e.g. https://app.example.com/scim/v2 */
     baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
     token: secretRef,
+    /**
+     * Where the account's owner (the employee id) is kept: `externalId`, or an attribute of a schema
+     * extension written as `<schema URN>:<attribute>`, for servers that drop externalId. Default: externalId.
+     */
+    ownerAttribute: z
+      .string()
+      .regex(
+        /^(externalId|urn:[A-Za-z0-9:._-]+:[A-Za-z][A-Za-z0-9]*)$/,
+        'must be externalId or <schema URN>:<attribute>',
+      )
+      .default('externalId'),
+    /**
+     * How memberships are read: `auto` learns it from the server; `user-groups`, `group-filter` or
+     * `per-group` start from that source (a source caught missing a membership is still left). Default: auto.
+     */
+    memberships: z.enum(['auto', ...MEMBERSHIP_SOURCES]).default('auto'),
+    /** Whether to send filters at all; absent: as the server's ServiceProviderConfig says. */
+    filters: z.boolean().optional(),
   });
 
   const ldapApp = z.strictObject({

@@ -13,7 +13,12 @@ export function identityWorkflowId(employeeId: string): string {
   return `identity-${employeeId}`;
 }
 
-export type AppStepStatus = 'working' | 'verified' | 'failing';
+/**
+ * `unverifiable`: the application could not show everything (memberships not visible, an account
+ * that cannot be tied to anyone); `held-by-other`: the account with the person's userName is someone
+ * else's and was not touched. Both need a person (NeedsAttention), and neither counts as verified.
+ */
+export type AppStepStatus = 'working' | 'verified' | 'failing' | 'unverifiable' | 'held-by-other';
 
 /** Where one application stands in the current joiner, mover or leaver step. */
 export interface AppProgress {
@@ -28,6 +33,12 @@ export interface AppProgress {
 /** Evidence that one application no longer gives the leaver any access. */
 export interface LeaverAppReport {
   appId: string;
+  /**
+   * `verified`: read back (or attested) clean. `held-by-other`: the account with the person's
+   * userName belongs to someone else (`heldBy`); it was not touched and the person holds nothing there.
+   */
+  outcome: 'verified' | 'held-by-other';
+  heldBy?: string;
   deprovision: DeprovisionMode;
   revoked: string[];
   disabled: boolean;

@@ -61,6 +61,8 @@ export interface IdentityCarriedState {
   plan?: AccessPlan;
   /** What the person holds per application, as last verified (approved privileged grants included). */
   granted: Record<string, string[]>;
+  /** The application's own id for the person's account, per application: accounts are addressed by it. */
+  accounts: Record<string, string>;
   /** Last approval request number, so ids stay unique across continue-as-new. */
   approvalSequence: number;
   /** Last manual task number, likewise. */
@@ -106,18 +108,22 @@ class IdentityRun {
   constructor(input: IdentityInput) {
     this.employeeId = input.employeeId;
     this.settings = input.settings;
-    this.state = input.carried ?? {
-      stage: 'pending',
-      granted: {},
-      approvalSequence: 0,
-      taskSequence: 0,
-      manualApps: {},
-      scheduled: [],
-      revocations: [],
-      processedEventIds: [],
-      queue: [],
-      history: [],
-    };
+    // Runs carried over from before accounts were recorded start with none recorded.
+    this.state = input.carried
+      ? { ...input.carried, accounts: input.carried.accounts ?? {} }
+      : {
+          stage: 'pending',
+          granted: {},
+          accounts: {},
+          approvalSequence: 0,
+          taskSequence: 0,
+          manualApps: {},
+          scheduled: [],
+          revocations: [],
+          processedEventIds: [],
+          queue: [],
+          history: [],
+        };
     this.processed = new Set(this.state.processedEventIds);
     this.progress = new Progress(this.state.stage);
     const employment = employmentOf(workflowInfo().firstExecutionRunId);
@@ -136,6 +142,7 @@ class IdentityRun {
       locks: new AppLocks(),
       schedule: this.schedule,
       granted: this.state.granted,
+      accounts: this.state.accounts,
       maxRetryIntervalMs: this.settings.maxRetryIntervalMs,
       moverOverlapMs: this.settings.moverOverlapMs ?? 0,
     };
@@ -334,11 +341,10 @@ class IdentityRun {
         this.schedule.clear();
         this.revoking?.cancel();
         const { plan, applications } = await this.planFor(event.employee);
-        const account = { employeeId: event.employee.id, userName: event.employee.userName };
         this.state.lastLeaver = await runLeaver(
           ctx,
           event.eventId,
-          account,
+          event.employee,
           applications,
           plan.policyVersion,
         );

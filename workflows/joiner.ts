@@ -1,7 +1,7 @@
 // Joiner (and mover): make every application hold what the plan justifies, verified by read-back.
 // Birthright entitlements are granted at once; privileged ones only after the approval gate.
 import type { AccountRef } from '../domain/app-state';
-import { provisionGaps } from '../domain/app-state';
+import { provisionGaps, type AppState } from '../domain/app-state';
 import type { Employee } from '../domain/hr-event';
 import type {
   ApprovalRequest,
@@ -31,6 +31,8 @@ export interface StepContext {
   schedule: RevocationSchedule;
   /** What the person holds per application, as last verified. Shared with scheduled revocations. */
   granted: Granted;
+  /** The application's own id for the person's account (SCIM id, LDAP DN), per application. */
+  accounts: Record<string, string>;
   maxRetryIntervalMs: number;
   /** A mover keeps old-role access this long; 0 revokes it at once. */
   moverOverlapMs: number;
@@ -48,7 +50,6 @@ export async function runJoiner(
   plan: AccessPlan,
 ): Promise<JoinerReport> {
   const startedAt = new Date().toISOString();
-  const account: AccountRef = { employeeId: employee.id, userName: employee.userName };
   const held = ctx.granted;
   const needsApproval = plan.entitlements.filter(
     (e) => e.approval && !held[e.appId]?.includes(e.entitlement),
@@ -67,10 +68,10 @@ export async function runJoiner(
   const [applications, approvals] = await Promise.all([
     Promise.all(
       appIds.map((appId) =>
-        ctx.locks.withApp(appId, () => applyToApp(ctx, eventId, appId, employee, account, plan, revokeLater)),
+        ctx.locks.withApp(appId, () => applyToApp(ctx, eventId, appId, employee, plan, revokeLater)),
       ),
     ),
-    Promise.all(needsApproval.map((planned) => grantWithApproval(ctx, eventId, employee, account, planned))),
+    Promise.all(needsApproval.map((planned) => grantWithApproval(ctx, eventId, employee, planned))),
   ]);
   return {
     eventId,
@@ -95,7 +96,6 @@ async function applyToApp(
   eventId: string,
   appId: string,
   employee: Employee,
-  account: AccountRef,
   plan: AccessPlan,
   revokeLater: ScheduledRevocation[],
 ): Promise<JoinerAppReport> {
@@ -122,7 +122,6 @@ async function applyToApp(
     appId,
     source: eventId,
     employee,
-    account,
     wanted,
     unwanted: revokeNow,
   });
@@ -154,9 +153,20 @@ export interface Change {
   /** The HR event or approval request this change serves. */
   source: string;
   employee: Employee;
-  account: AccountRef;
   wanted: string[];
   unwanted: string[];
+}
+
+/** The person's account in one application, addressed by the id jml recorded there once it has one. */
+export function accountIn(ctx: StepContext, appId: string, employee: Employee): AccountRef {
+  const accountId = ctx.accounts[appId];
+  return { employeeId: employee.id, userName: employee.userName, ...(accountId ? { accountId } : {}) };
+}
+
+/** Keeps the id an application showed for the person's own account; forgets it once there is none. */
+export function recordAccount(ctx: StepContext, appId: string, state: AppState): void {
+  if (state.accountId) ctx.accounts[appId] = state.accountId;
+  else if (!state.unverifiable && (!state.exists || state.heldBy)) delete ctx.accounts[appId];
 }
 
 /**
@@ -166,7 +176,8 @@ export interface Change {
 export async function converge(ctx: StepContext, change: Change): Promise<JoinerAppReport> {
   const fulfilment = ctx.manualApps[change.appId];
   if (fulfilment) return convergeByHand(ctx, change, fulfilment);
-  const { progressKey, appId, employee, account, wanted, unwanted } = change;
+  const { progressKey, appId, employee, wanted, unwanted } = change;
+  const known = [...new Set([...wanted, ...unwanted, ...(ctx.granted[appId] ?? [])])];
   let created = false;
   const {
     value: state,
@@ -174,15 +185,24 @@ export async function converge(ctx: StepContext, change: Change): Promise<Joiner
     verifiedAt,
   } = await untilVerified(ctx.progress, progressKey, ctx.maxRetryIntervalMs, async () => {
     if (wanted.length) {
-      const result = await activities.provisionInApp({ appId, employee, entitlements: wanted });
+      const result = await activities.provisionInApp({
+        appId,
+        employee,
+        accountId: ctx.accounts[appId],
+        entitlements: wanted,
+      });
+      ctx.accounts[appId] = result.accountId;
       created ||= result.created;
     }
+    const account = accountIn(ctx, appId, employee);
     if (unwanted.length) await activities.revokeInApp({ appId, account, entitlements: unwanted });
-    const state = await activities.readAppState({ appId, account });
+    const state = await activities.readAppState({ appId, account, known });
+    recordAccount(ctx, appId, state);
     const gaps = wanted.length ? provisionGaps(state, wanted) : [];
+    if (state.unverifiable && gaps.length === 0) gaps.push(`unverifiable: ${state.unverifiable}`);
     const kept = unwanted.filter((e) => state.entitlements.includes(e));
     if (kept.length) gaps.push(`still holds revoked entitlements: ${kept.join(', ')}`);
-    return { value: state, gaps };
+    return { value: state, gaps, unverifiable: Boolean(state.unverifiable) };
   });
   return {
     appId,
@@ -198,7 +218,7 @@ export async function converge(ctx: StepContext, change: Change): Promise<Joiner
 /** The same for an application without an API: a task for its fulfillers, done when attested. */
 async function convergeByHand(
   ctx: StepContext,
-  { progressKey, appId, source, account, wanted, unwanted }: Change,
+  { progressKey, appId, source, employee, wanted, unwanted }: Change,
   fulfilment: ManualFulfilment,
 ): Promise<JoinerAppReport> {
   const held = ctx.granted[appId] ?? [];
@@ -207,7 +227,7 @@ async function convergeByHand(
     work.grant.length || work.revoke.length
       ? await ctx.tasks.fulfil(ctx.progress, ctx.maxRetryIntervalMs, {
           appId,
-          account,
+          account: accountIn(ctx, appId, employee),
           source,
           work,
           fulfilment,
@@ -233,7 +253,6 @@ async function grantWithApproval(
   ctx: StepContext,
   eventId: string,
   employee: Employee,
-  account: AccountRef,
   planned: PlannedEntitlement,
 ): Promise<ApprovalRequest> {
   const request = await ctx.gate.request(planned, eventId);
@@ -247,7 +266,6 @@ async function grantWithApproval(
       appId,
       source: request.requestId,
       employee,
-      account,
       wanted: [entitlement],
       unwanted: [],
     });

@@ -2,20 +2,22 @@
 // application, read back, shows nothing left.
 import type { AccountRef } from '../domain/app-state';
 import { deprovisionGaps } from '../domain/app-state';
+import type { Employee } from '../domain/hr-event';
 import type { DeprovisionMode } from '../domain/config';
 import type { LeaverAppReport, LeaverReport, ManualFulfilment } from '../domain/lifecycle';
 import type { ApplicationSummary } from '../activities';
 import { activities } from './activities-proxy';
-import type { StepContext } from './joiner';
+import { accountIn, recordAccount, type StepContext } from './joiner';
 import { untilVerified } from './until-verified';
 
 export async function runLeaver(
   ctx: StepContext,
   eventId: string,
-  account: AccountRef,
+  employee: Employee,
   applications: ApplicationSummary[],
   policyVersion: string,
 ): Promise<LeaverReport> {
+  const account: AccountRef = { employeeId: employee.id, userName: employee.userName };
   const startedAt = new Date().toISOString();
   ctx.progress.begin(applications.map((a) => a.id));
   ctx.progress.describe(`removing all access in ${applications.map((a) => a.id).join(', ')}`);
@@ -24,21 +26,42 @@ export async function runLeaver(
     applications.map(async ({ id: appId, deprovision, manual }): Promise<LeaverAppReport> => {
       if (manual) return leaveByHand(ctx, eventId, account, appId, deprovision, manual);
       const done = { revoked: new Set<string>(), disabled: false, deleted: false, sessionsEnded: 0 };
+      // Everything jml's record or an earlier read-back shows: each is confirmed gone.
+      const known = new Set(ctx.granted[appId] ?? []);
       const {
         value: state,
         attempts,
         verifiedAt,
       } = await untilVerified(ctx.progress, appId, ctx.maxRetryIntervalMs, async () => {
-        const result = await activities.deprovisionInApp({ appId, account });
+        const result = await activities.deprovisionInApp({
+          appId,
+          account: accountIn(ctx, appId, employee),
+          known: [...known],
+        });
+        recordAccount(ctx, appId, result.before);
+        result.before.entitlements.forEach((e) => known.add(e));
         result.revoked.forEach((e) => done.revoked.add(e));
         done.disabled ||= result.disabled;
         done.deleted ||= result.deleted;
         done.sessionsEnded += result.sessionsEnded;
-        const state = await activities.readAppState({ appId, account });
-        return { value: state, gaps: deprovisionGaps(state, deprovision) };
+        const state = await activities.readAppState({
+          appId,
+          account: accountIn(ctx, appId, employee),
+          known: [...known],
+          everything: true,
+        });
+        recordAccount(ctx, appId, state);
+        return {
+          value: state,
+          gaps: deprovisionGaps(state, deprovision),
+          unverifiable: Boolean(state.unverifiable),
+          heldBy: state.heldBy,
+        };
       });
       return {
         appId,
+        outcome: state.heldBy ? 'held-by-other' : 'verified',
+        ...(state.heldBy ? { heldBy: state.heldBy } : {}),
         deprovision,
         revoked: [...done.revoked].sort(),
         disabled: done.disabled,
@@ -101,6 +124,7 @@ async function leaveByHand(
 function report(appId: string, deprovision: DeprovisionMode, revoked: string[], done: boolean) {
   return {
     appId,
+    outcome: 'verified' as const,
     deprovision,
     revoked,
     disabled: done,

@@ -3,12 +3,18 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type {
   AppProgress,
+  AppStepStatus,
   ApprovalRequest,
   LifecycleStage,
   ManualTask,
   ScheduledRevocation,
 } from '../domain/lifecycle';
 import { LifecycleStageKey, NeedsAttentionKey } from './messages';
+
+/** Statuses an operator should look at (NeedsAttention). */
+const NEEDS_A_PERSON = new Set<AppStepStatus>(['failing', 'unverifiable', 'held-by-other']);
+/** Statuses the `retry` signal tries again now. */
+const RETRYABLE = new Set<AppStepStatus>(['failing', 'unverifiable']);
 
 export class Progress {
   stage: LifecycleStage;
@@ -76,7 +82,7 @@ export class Progress {
 
   requestRetry(appId?: string): void {
     for (const app of this.apps.values()) {
-      if (app.status === 'failing' && (appId === undefined || app.appId === appId))
+      if (RETRYABLE.has(app.status) && (appId === undefined || app.appId === appId))
         this.retryNow.add(app.appId);
     }
   }
@@ -91,7 +97,7 @@ export class Progress {
   }
 
   private syncAttention(): void {
-    const attention = [...this.apps.values()].some((a) => a.status === 'failing');
+    const attention = [...this.apps.values()].some((a) => NEEDS_A_PERSON.has(a.status));
     if (attention !== this.attentionFlag) {
       this.attentionFlag = attention;
       upsertSearchAttributes([{ key: NeedsAttentionKey, value: attention }]);
@@ -107,7 +113,7 @@ export class Progress {
       for (const a of apps)
         lines.push(`| ${a.appId} | ${a.status} | ${a.attempts} | ${a.lastProblem ?? ''} |`);
     }
-    const failing = apps.filter((a) => a.status === 'failing').map((a) => a.appId);
+    const failing = apps.filter((a) => RETRYABLE.has(a.status)).map((a) => a.appId);
     if (failing.length) lines.push('', `Send the \`retry\` signal to try ${failing.join(', ')} again now.`);
     if (this.approvals.length) {
       lines.push(

@@ -57,7 +57,6 @@ async function revokeInOneApp(
     appId,
     source: [...new Set(revoke.map((d) => d.source))].join(', '),
     employee,
-    account: { employeeId: employee.id, userName: employee.userName },
     wanted: [],
     unwanted: names,
   });

@@ -1,12 +1,17 @@
 // The loop every application step runs in: act, read the application back, and repeat with
 // backoff until the read-back matches. Failures flag NeedsAttention instead of giving up.
 import { ActivityFailure, ApplicationFailure, condition, isCancellation } from '@temporalio/workflow';
+import type { AppStepStatus } from '../domain/lifecycle';
 import type { Progress } from './progress';
 
 export interface Attempt<T> {
   value: T;
   /** Why the application does not (yet) match; empty when verified. */
   gaps: string[];
+  /** The gaps are the application's inability to show everything, not access seen. */
+  unverifiable?: boolean;
+  /** The account is someone else's: nothing to verify for this person, and a person should look. */
+  heldBy?: string;
 }
 
 export interface Verified<T> {
@@ -26,21 +31,32 @@ export async function untilVerified<T>(
   for (let attempts = 1; ; attempts++) {
     progress.update(appId, { status: attempts === 1 ? 'working' : 'failing', attempts });
     let problem: string;
+    let status: AppStepStatus;
     let waitAtLeastMs = 0;
     try {
-      const { value, gaps } = await attempt();
+      const { value, gaps, unverifiable, heldBy } = await attempt();
       if (gaps.length === 0) {
         const verifiedAt = new Date().toISOString();
-        progress.update(appId, { status: 'verified', verifiedAt, lastProblem: undefined });
+        progress.update(
+          appId,
+          heldBy
+            ? {
+                status: 'held-by-other',
+                lastProblem: `not touched: the account with this userName belongs to ${heldBy}`,
+              }
+            : { status: 'verified', verifiedAt, lastProblem: undefined },
+        );
         return { value, attempts, verifiedAt };
       }
-      problem = `not verified: ${gaps.join('; ')}`;
+      problem = `${unverifiable ? 'unverifiable' : 'not verified'}: ${gaps.join('; ')}`;
+      status = unverifiable ? 'unverifiable' : 'failing';
     } catch (error) {
       if (isCancellation(error)) throw error;
       problem = describeFailure(error);
       waitAtLeastMs = retryAfterOf(error);
+      status = 'failing';
     }
-    progress.update(appId, { status: 'failing', lastProblem: problem });
+    progress.update(appId, { status, lastProblem: problem });
     const backoff = Math.max(
       waitAtLeastMs,
       Math.min(FIRST_BACKOFF_MS * 2 ** (attempts - 1), maxRetryIntervalMs),

@@ -4,9 +4,15 @@
 import { AndFilter, Attribute, Change, Client, EqualityFilter, ResultCodeError } from 'ldapts';
 import type { Entry, Filter } from 'ldapts';
 import type { AccountRef, AppState } from '../../domain/app-state';
+import { unverifiableState } from '../../domain/app-state';
 import type { LdapApplicationConfig } from '../../domain/config';
 import type { AccountProfile, Connector } from '../connector';
-import { isTransientNetworkError, PermanentConnectorError, TransientConnectorError } from '../errors';
+import {
+  isTransientNetworkError,
+  PermanentConnectorError,
+  TransientConnectorError,
+  UnverifiableError,
+} from '../errors';
 
 /**
  * What an emptied group keeps as its only member. groupOfNames makes `member` mandatory, so removing
@@ -21,6 +27,14 @@ export const GROUP_PLACEHOLDER_MEMBER = '';
 /** ppolicy's value for "locked until an administrator unlocks it". */
 const PERMANENT_LOCK = '000001010000Z';
 const LOCK_ATTRIBUTE = 'pwdAccountLockedTime';
+const OWNER_ATTRIBUTE = 'employeeNumber';
+
+/** Whose the entry at the person's DN is, by its employeeNumber. */
+type Ownership =
+  | { kind: 'own'; dn: string; entry: Entry }
+  | { kind: 'none' }
+  | { kind: 'other'; owner: string }
+  | { kind: 'unowned'; dn: string };
 
 const RESULT = {
   timeLimitExceeded: 3,
@@ -85,25 +99,28 @@ export class LdapConnector implements Connector {
     this.appId = config.id;
   }
 
-  async ensureAccount(profile: AccountProfile): Promise<{ created: boolean }> {
+  async ensureAccount(profile: AccountProfile): Promise<{ created: boolean; accountId: string }> {
     return this.run(`ensure account "${profile.userName}"`, async (client) => {
       const dn = this.userDn(profile.userName);
       try {
         await client.add(dn, this.userAttributes(profile));
-        return { created: true };
+        return { created: true, accountId: dn };
       } catch (error) {
         if (!hasCode(error, RESULT.entryAlreadyExists)) throw error;
       }
       await this.adopt(client, dn, profile);
-      return { created: false };
+      return { created: false, accountId: dn };
     });
   }
 
   async grant(ref: AccountRef, entitlement: string): Promise<void> {
     await this.run(`grant "${entitlement}" to "${ref.userName}"`, async (client) => {
+      const user = await this.ownDn(client, ref);
+      if (!user)
+        throw new PermanentConnectorError(`no account of ${ref.employeeId} to grant "${entitlement}" to`);
       const group = this.groupDn(entitlement);
       try {
-        await client.modify(group, memberChange('add', this.userDn(ref.userName)));
+        await client.modify(group, memberChange('add', user));
       } catch (error) {
         if (hasCode(error, RESULT.noSuchObject)) {
           throw new PermanentConnectorError(`group "${entitlement}" does not exist (${group})`, {
@@ -117,9 +134,10 @@ export class LdapConnector implements Connector {
   }
 
   async revoke(ref: AccountRef, entitlement: string): Promise<void> {
-    await this.run(`revoke "${entitlement}" from "${ref.userName}"`, (client) =>
-      this.removeMember(client, this.groupDn(entitlement), this.userDn(ref.userName)),
-    );
+    await this.run(`revoke "${entitlement}" from "${ref.userName}"`, async (client) => {
+      const user = await this.ownDn(client, ref);
+      if (user) await this.removeMember(client, this.groupDn(entitlement), user);
+    });
   }
 
   async disable(ref: AccountRef): Promise<void> {
@@ -128,8 +146,10 @@ export class LdapConnector implements Connector {
         operation: 'replace',
         modification: new Attribute({ type: LOCK_ATTRIBUTE, values: [PERMANENT_LOCK] }),
       });
+      const user = await this.ownDn(client, ref);
+      if (!user) return;
       try {
-        await client.modify(this.userDn(ref.userName), lock);
+        await client.modify(user, lock);
       } catch (error) {
         if (!hasCode(error, RESULT.noSuchObject)) throw error;
       }
@@ -138,7 +158,8 @@ export class LdapConnector implements Connector {
 
   async delete(ref: AccountRef): Promise<void> {
     await this.run(`delete "${ref.userName}"`, async (client) => {
-      const dn = this.userDn(ref.userName);
+      const dn = await this.ownDn(client, ref);
+      if (!dn) return;
       // Memberships go first and are cleaned on every attempt, so a retry after the entry is already
       // gone still leaves no group pointing at a dangling DN.
       for (const group of await this.groupsOf(client, dn)) {
@@ -159,15 +180,18 @@ export class LdapConnector implements Connector {
 
   async readState(ref: AccountRef): Promise<AppState> {
     return this.run(`read "${ref.userName}"`, async (client) => {
-      const dn = this.userDn(ref.userName);
-      const user = await this.findEntry(client, dn, [LOCK_ATTRIBUTE]);
-      const groups = await this.groupsOf(client, dn);
-      const entitlements = groups.map((g) => this.entitlementName(g)).sort();
+      const found = await this.ownership(client, ref);
+      const nothing = { exists: false, active: false, entitlements: [], openSessions: null };
+      if (found.kind === 'none') return nothing;
+      if (found.kind === 'other') return { ...nothing, heldBy: found.owner };
+      if (found.kind === 'unowned') return unverifiableState(unownedProblem(found.dn, ref));
+      const groups = await this.groupsOf(client, found.dn);
       return {
-        exists: user !== undefined,
-        active: user !== undefined && values(user, LOCK_ATTRIBUTE).length === 0,
-        entitlements,
+        exists: true,
+        active: values(found.entry, LOCK_ATTRIBUTE).length === 0,
+        entitlements: groups.map((g) => this.entitlementName(g)).sort(),
         openSessions: null,
+        accountId: found.dn,
       };
     });
   }
@@ -200,18 +224,44 @@ export class LdapConnector implements Connector {
     };
   }
 
+  /**
+   * Whose the person's entry is: the DN jml recorded, else `uid=<userName>`, weighed by employeeNumber
+   * (jml writes it on every entry it creates, so an entry without it is not provably anyone's).
+   */
+  private async ownership(client: Client, ref: AccountRef): Promise<Ownership> {
+    const dn = ref.accountId ?? this.userDn(ref.userName);
+    const entry = await this.findEntry(client, dn, [OWNER_ATTRIBUTE, LOCK_ATTRIBUTE]);
+    if (!entry) {
+      if (ref.accountId && !sameDn(ref.accountId, this.userDn(ref.userName))) {
+        return this.ownership(client, { ...ref, accountId: undefined });
+      }
+      return { kind: 'none' };
+    }
+    const owners = values(entry, OWNER_ATTRIBUTE);
+    if (owners.includes(ref.employeeId)) return { kind: 'own', dn: entry.dn || dn, entry };
+    return owners.length ? { kind: 'other', owner: owners.join(', ') } : { kind: 'unowned', dn };
+  }
+
+  /** The DN of the person's own entry; undefined when there is none (or only someone else's). */
+  private async ownDn(client: Client, ref: AccountRef): Promise<string | undefined> {
+    const found = await this.ownership(client, ref);
+    if (found.kind === 'own') return found.dn;
+    if (found.kind === 'unowned') throw new UnverifiableError(unownedProblem(found.dn, ref));
+    return undefined;
+  }
+
   /** Takes over an existing entry only when it provably belongs to the same person, then unlocks it. */
   private async adopt(client: Client, dn: string, profile: AccountProfile): Promise<void> {
-    const existing = await this.findEntry(client, dn, ['employeeNumber', LOCK_ATTRIBUTE]);
-    if (!existing) throw new TransientConnectorError(`${dn} was removed while it was being adopted`);
-    const owners = values(existing, 'employeeNumber');
-    if (!owners.includes(profile.employeeId)) {
-      const owner = owners.length ? `employeeNumber ${owners.join(', ')}` : 'no employeeNumber';
+    const found = await this.ownership(client, { ...profile, accountId: dn });
+    if (found.kind === 'none')
+      throw new TransientConnectorError(`${dn} was removed while it was being adopted`);
+    if (found.kind === 'unowned') throw new PermanentConnectorError(unownedProblem(dn, profile));
+    if (found.kind === 'other') {
       throw new PermanentConnectorError(
-        `${dn} already exists with ${owner}, not ${profile.employeeId}: refusing to adopt another person's account`,
+        `${dn} already exists with employeeNumber ${found.owner}, not ${profile.employeeId}: refusing to adopt another person's account`,
       );
     }
-    if (values(existing, LOCK_ATTRIBUTE).length) await this.unlock(client, dn);
+    if (values(found.entry, LOCK_ATTRIBUTE).length) await this.unlock(client, dn);
   }
 
   private async unlock(client: Client, dn: string): Promise<void> {
@@ -362,6 +412,10 @@ export class LdapConnector implements Connector {
     if (isTransient(error)) return new TransientConnectorError(message, undefined, { cause: error });
     return new PermanentConnectorError(message, { cause: error });
   }
+}
+
+function unownedProblem(dn: string, ref: AccountRef): string {
+  return `${dn} exists without employeeNumber, so jml cannot show it is ${ref.employeeId}'s and does not touch it; set its employeeNumber to ${ref.employeeId} if it is theirs, or rename or remove it`;
 }
 
 function memberChange(operation: 'add' | 'delete', member: string): Change {

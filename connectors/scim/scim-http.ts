@@ -1,4 +1,7 @@
-// HTTP transport for SCIM 2.0 (RFC 7644): bearer auth, timeouts, and status → error-class mapping.
+// HTTP transport for SCIM 2.0 (RFC 7644): bearer auth, timeouts, and errors classified by what they
+// mean. Only what a retry can get past is transient (429, 5xx but 501, 412, timeouts, refused
+// connections); 501, 4xx syntax and mutability errors, 401 and 403 are permanent, so they are never
+// retried blindly and callers can fall back to another form of the request.
 import { PermanentConnectorError, TransientConnectorError, isTransientNetworkError } from '../errors';
 
 export const SCIM_MEDIA_TYPE = 'application/scim+json';
@@ -7,6 +10,18 @@ export interface ScimResponse {
   status: number;
   etag: string | undefined;
   body: unknown;
+}
+
+/** A SCIM error answer that retrying cannot fix, with the status and `scimType` callers branch on. */
+export class ScimRequestError extends PermanentConnectorError {
+  override readonly name = 'ScimRequestError';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly scimType: string | undefined,
+  ) {
+    super(message);
+  }
 }
 
 /** Parses Retry-After (delta-seconds or HTTP-date) into milliseconds. */
@@ -21,6 +36,11 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** True for statuses a later attempt of the same request may get past. */
+export function isTransientStatus(status: number): boolean {
+  return status === 429 || status === 412 || (status >= 500 && status !== 501);
+}
+
 export class ScimHttp {
   constructor(
     private readonly appId: string,
@@ -30,8 +50,8 @@ export class ScimHttp {
   ) {}
 
   /**
-   * Sends one request. Statuses listed in `accept` are returned to the caller; 429, 5xx and network
-   * failures throw TransientConnectorError; every other status throws PermanentConnectorError.
+   * Sends one request. Statuses listed in `accept` are returned to the caller; transient statuses and
+   * network failures throw TransientConnectorError; every other status throws ScimRequestError.
    */
   async request(
     method: string,
@@ -54,31 +74,32 @@ export class ScimHttp {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
+      const message = `${this.appId}: ${method} ${path} failed: ${describe(error)}`;
       if (isTransientNetworkError(error)) {
-        throw new TransientConnectorError(
-          `${this.appId}: ${method} ${path} failed: ${describe(error)}`,
-          undefined,
-          {
-            cause: error,
-          },
-        );
+        throw new TransientConnectorError(message, undefined, { cause: error });
       }
-      throw new PermanentConnectorError(`${this.appId}: ${method} ${path} failed: ${describe(error)}`, {
-        cause: error,
-      });
+      throw new PermanentConnectorError(message, { cause: error });
     }
     const text = await response.text();
     const body = text ? safeJson(text) : undefined;
     const result = { status: response.status, etag: response.headers.get('etag') ?? undefined, body };
     if (response.ok || options.accept?.includes(response.status)) return result;
     const detail = `${this.appId}: ${method} ${path} answered ${response.status}${scimDetail(body)}`;
-    if (response.status === 429 || response.status >= 500) {
-      throw new TransientConnectorError(detail, parseRetryAfter(response.headers.get('retry-after')));
+    if (isTransientStatus(response.status)) {
+      // 412: someone changed the resource since it was read; reading again and retrying is right.
+      const retryAfter = response.status === 412 ? undefined : response.headers.get('retry-after');
+      throw new TransientConnectorError(detail, parseRetryAfter(retryAfter ?? null));
     }
-    // 412: someone changed the resource since we read it; reading again and retrying is right.
-    if (response.status === 412) throw new TransientConnectorError(detail);
-    throw new PermanentConnectorError(detail);
+    throw new ScimRequestError(detail, response.status, scimTypeOf(body));
   }
+}
+
+/** The `scimType` of a SCIM error body (RFC 7644 §3.12), e.g. "invalidFilter", "noTarget". */
+export function scimTypeOf(body: unknown): string | undefined {
+  if (body && typeof body === 'object' && 'scimType' in body && typeof body.scimType === 'string') {
+    return body.scimType;
+  }
+  return undefined;
 }
 
 function describe(error: unknown): string {
@@ -99,5 +120,6 @@ function scimDetail(body: unknown): string {
   if (body && typeof body === 'object' && 'detail' in body && typeof body.detail === 'string') {
     return `: ${body.detail}`;
   }
-  return '';
+  const type = scimTypeOf(body);
+  return type ? ` (${type})` : '';
 }

@@ -76,8 +76,9 @@ after(async () => {
 
 void test('ensureAccount creates the entry, then adopts it without creating another', async () => {
   const p = person('create');
-  assert.deepEqual(await connector.ensureAccount(p), { created: true });
-  assert.deepEqual(await connector.ensureAccount(p), { created: false });
+  const dn = userDn(p.userName);
+  assert.deepEqual(await connector.ensureAccount(p), { created: true, accountId: dn });
+  assert.deepEqual(await connector.ensureAccount(p), { created: false, accountId: dn });
 
   const entries = await asAdmin(server, (client) =>
     client.search(server.usersDn, {
@@ -94,6 +95,7 @@ void test('ensureAccount creates the entry, then adopts it without creating anot
     active: true,
     entitlements: [],
     openSessions: null,
+    accountId: dn,
   });
 });
 
@@ -112,7 +114,7 @@ void test('ensureAccount unlocks an adopted account that was disabled', async ()
   await connector.ensureAccount(p);
   await connector.disable(p);
   assert.equal((await connector.readState(p)).active, false);
-  assert.deepEqual(await connector.ensureAccount(p), { created: false });
+  assert.equal((await connector.ensureAccount(p)).created, false);
   assert.equal((await connector.readState(p)).active, true);
 });
 
@@ -288,4 +290,59 @@ void test('a wrong bind password is permanent', async () => {
   } finally {
     await wrong.close();
   }
+});
+
+/** An entry made behind the connector's back, as an administrator (or another tool) would. */
+async function addEntryByHand(p: AccountProfile, employeeNumber: string | undefined): Promise<string> {
+  const dn = userDn(p.userName);
+  await asAdmin(server, async (client) => {
+    await client.add(dn, {
+      objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'],
+      uid: [p.userName],
+      cn: ['Someone Else'],
+      sn: ['Else'],
+      ...(employeeNumber ? { employeeNumber: [employeeNumber] } : {}),
+    });
+    await client.modify(
+      `cn=finance,${server.groupsDn}`,
+      new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [dn] }) }),
+    );
+  });
+  return dn;
+}
+
+async function lockOf(dn: string): Promise<unknown> {
+  return asAdmin(server, async (client) => {
+    const { searchEntries } = await client.search(dn, {
+      scope: 'base',
+      attributes: ['pwdAccountLockedTime'],
+    });
+    return searchEntries[0]?.pwdAccountLockedTime;
+  });
+}
+
+void test("an entry that belongs to another employee is read as held by them, and a leaver's calls leave it untouched", async () => {
+  const p = person('theirs');
+  const dn = await addEntryByHand(p, 'E-owner');
+  const state = await connector.readState(p);
+  assert.equal(state.heldBy, 'E-owner');
+  assert.equal(state.exists, false);
+  await connector.disable(p);
+  await connector.revoke(p, 'finance');
+  await connector.delete(p);
+  await assert.rejects(connector.grant(p, 'engineering'), PermanentConnectorError);
+  assert.deepEqual(await lockOf(dn), [], 'not locked');
+  assert.ok((await members('finance')).includes(dn), 'membership kept');
+  assert.ok(!(await members('engineering')).includes(dn), 'nothing granted');
+});
+
+void test("an entry without employeeNumber is not provably anyone's: never adopted, changed or read as clean", async () => {
+  const p = person('unowned');
+  const dn = await addEntryByHand(p, undefined);
+  await assert.rejects(connector.ensureAccount(p), /without employeeNumber/);
+  assert.match((await connector.readState(p)).unverifiable ?? '', /cannot show it is E\d+'s/);
+  await assert.rejects(connector.disable(p), /without employeeNumber/);
+  await assert.rejects(connector.revoke(p, 'finance'), /without employeeNumber/);
+  assert.deepEqual(await lockOf(dn), [], 'not locked');
+  assert.ok((await members('finance')).includes(dn), 'membership kept');
 });

@@ -23,6 +23,8 @@ function configFor(baseUrl: string, overrides: Partial<ScimApplicationConfig> = 
     token: TOKEN,
     deprovision: 'disable',
     requestTimeout: 5_000,
+    ownerAttribute: 'externalId',
+    memberships: 'auto',
     ...overrides,
   };
 }
@@ -134,10 +136,11 @@ after(async () => {
 
 void test('ensureAccount creates the user, then adopts it without creating another', async () => {
   const p = person('create');
-  assert.deepEqual(await connector.ensureAccount(p), { created: true });
-  assert.deepEqual(await connector.ensureAccount(p), { created: false });
-
+  const first = await connector.ensureAccount(p);
   const user = await onlyUser(p.userName);
+  assert.deepEqual(first, { created: true, accountId: user.id });
+  assert.deepEqual(await connector.ensureAccount(p), { created: false, accountId: user.id });
+
   assert.equal(user.externalId, p.employeeId);
   assert.notEqual(user.active, false);
   assert.deepEqual(await connector.readState(p), {
@@ -145,6 +148,7 @@ void test('ensureAccount creates the user, then adopts it without creating anoth
     active: true,
     entitlements: [],
     openSessions: null,
+    accountId: user.id,
   });
 });
 
@@ -171,16 +175,27 @@ void test('ensureAccount re-activates an adopted user that was deactivated', asy
   await rawCreateUser({ userName: p.userName, externalId: p.employeeId, active: false });
   assert.equal((await connector.readState(p)).active, false);
 
-  assert.deepEqual(await connector.ensureAccount(p), { created: false });
+  assert.equal((await connector.ensureAccount(p)).created, false);
   assert.equal((await connector.readState(p)).active, true);
   assert.equal((await onlyUser(p.userName)).active, true);
 });
 
-void test('ensureAccount claims a pre-existing user without an externalId', async () => {
-  const p = person('claim');
-  await rawCreateUser({ userName: p.userName, active: true });
-  assert.deepEqual(await connector.ensureAccount(p), { created: false });
-  assert.equal((await onlyUser(p.userName)).externalId, p.employeeId);
+void test("an account without an externalId is not provably anyone's: never adopted, changed or read as clean", async () => {
+  const p = person('unowned');
+  const stranger = await rawCreateUser({ userName: p.userName, active: true });
+  await raw('PATCH', `/Groups/${(await rawList<RawGroup>('Groups', 'displayName eq "finance"'))[0]!.id}`, {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+    Operations: [{ op: 'add', path: 'members', value: [{ value: stranger.id }] }],
+  });
+  await assert.rejects(connector.ensureAccount(p), isPermanent(/without externalId/));
+  const state = await connector.readState(p);
+  assert.match(state.unverifiable ?? '', /cannot show it is E\d+'s/);
+  await assert.rejects(connector.disable(p), isPermanent(/without externalId/));
+  await assert.rejects(connector.revoke(p, 'finance'), isPermanent(/without externalId/));
+  const after = await onlyUser(p.userName);
+  assert.equal(after.externalId, undefined, 'no owner was claimed');
+  assert.notEqual(after.active, false, 'not disabled');
+  assert.ok((await groupMembers('finance')).includes(stranger.id), 'membership untouched');
 });
 
 void test('grant twice is idempotent: the group holds the user once', async () => {
@@ -192,7 +207,10 @@ void test('grant twice is idempotent: the group holds the user once', async () =
 
   const { id } = await onlyUser(p.userName);
   assert.equal((await groupMembers('engineering')).filter((m) => m === id).length, 1);
-  assert.deepEqual((await connector.readState(p)).entitlements, ['engineering', 'finance']);
+  assert.deepEqual((await connector.readState(p, { known: ['engineering'] })).entitlements, [
+    'engineering',
+    'finance',
+  ]);
 });
 
 void test('revoke removes the membership, and revoking it again succeeds', async () => {
@@ -268,6 +286,34 @@ void test('delete removes the user and its group memberships; deleting again suc
   });
 });
 
+void test('an account that belongs to another employee is read as held by them, and never changed', async () => {
+  const p = person('theirs');
+  const other = await rawCreateUser({ userName: p.userName, externalId: 'E-owner', active: true });
+  const state = await connector.readState(p);
+  assert.equal(state.heldBy, 'E-owner');
+  assert.equal(state.exists, false);
+  await connector.disable(p);
+  await connector.revoke(p, 'finance');
+  await connector.delete(p);
+  await assert.rejects(connector.grant(p, 'finance'), isPermanent());
+  const { body } = await raw('GET', `/Users/${encodeURIComponent(other.id)}`);
+  assert.notEqual((body as RawUser).active, false, 'still active');
+});
+
+void test('an account addressed by the id jml recorded is found even after its userName changed', async () => {
+  const p = person('renamed');
+  const { accountId } = await connector.ensureAccount(p);
+  await raw('PATCH', `/Users/${encodeURIComponent(accountId)}`, {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+    Operations: [{ op: 'replace', path: 'userName', value: `${p.userName}.new` }],
+  });
+  await connector.disable({ ...p, accountId });
+  const state = await connector.readState({ ...p, accountId });
+  assert.equal(state.exists, true);
+  assert.equal(state.active, false);
+  assert.equal(state.accountId, accountId);
+});
+
 void test('readState of an unknown user says it does not exist', async () => {
   assert.deepEqual(await connector.readState(person('unknown')), {
     exists: false,
@@ -321,7 +367,7 @@ void describe('through a fault-injecting proxy', () => {
   void test('requests pass through to the real server', async () => {
     const p = person('proxied');
     const seen = proxy.requests;
-    assert.deepEqual(await proxied.ensureAccount(p), { created: true });
+    assert.equal((await proxied.ensureAccount(p)).created, true);
     assert.ok(proxy.requests > seen);
     await onlyUser(p.userName);
     assert.equal((await proxied.readState(p)).exists, true);

@@ -96,12 +96,14 @@ void test('a hire creates the account and birthright groups in every application
   const status = await waitForStage(person.id, 'active');
 
   const ref = { employeeId: person.id, userName: person.userName };
-  assert.deepEqual(await crmApp.readState(ref), {
+  const { accountId, ...crmState } = await crmApp.readState(ref);
+  assert.deepEqual(crmState, {
     exists: true,
     active: true,
     entitlements: ['crm-readonly'],
     openSessions: null,
   });
+  assert.ok(accountId, "the account is the person's, by the id the application gave it");
   assert.deepEqual((await wikiApp.readState(ref)).entitlements, ['engineering', 'staff']);
   assert.deepEqual(status.plan?.roles, ['all', 'eng']);
   assert.equal(status.lastJoiner?.eventId, hire.eventId);
@@ -147,22 +149,22 @@ void test('a termination removes every access, verifies each application, and en
   assert.equal(result.leaver.eventId, terminate.eventId);
   const byApp = Object.fromEntries(result.leaver.applications.map((a) => [a.appId, a]));
   assert.deepEqual(byApp.crm?.revoked, ['crm-readonly']);
+  assert.equal(byApp.crm?.outcome, 'verified');
   assert.deepEqual(byApp.crm?.verifiedState, {
     exists: true,
     active: false,
     entitlements: [],
     openSessions: null,
+    accountId: (await crmApp.readState({ employeeId: person.id, userName: person.userName })).accountId,
   });
   assert.deepEqual(byApp.wiki?.revoked, ['engineering', 'staff']);
   assert.equal(byApp.wiki?.deleted, true);
   assert.equal(byApp.wiki?.verifiedState.exists, false);
   const ref = { employeeId: person.id, userName: person.userName };
-  assert.deepEqual(await crmApp.readState(ref), {
-    exists: true,
-    active: false,
-    entitlements: [],
-    openSessions: null,
-  });
+  assert.deepEqual(
+    { ...(await crmApp.readState(ref)), accountId: undefined },
+    { exists: true, active: false, entitlements: [], openSessions: null, accountId: undefined },
+  );
   assert.equal((await wikiApp.readState(ref)).exists, false);
   assert.ok(result.processedEventIds.includes(terminate.eventId));
   await recordHistory(handleOf(person.id), 'leaver-left');
@@ -234,12 +236,10 @@ void test('a termination during an unfinished joiner cancels it, removes what it
       [terminate.eventId, 'completed'],
     ],
   );
-  assert.deepEqual(await crmApp.readState(ref), {
-    exists: true,
-    active: false,
-    entitlements: [],
-    openSessions: null,
-  });
+  assert.deepEqual(
+    { ...(await crmApp.readState(ref)), accountId: undefined },
+    { exists: true, active: false, entitlements: [], openSessions: null, accountId: undefined },
+  );
   assert.equal((await wikiApp.readState(ref)).exists, false);
   assert.deepEqual(result.leaver.applications.find((a) => a.appId === 'crm')?.revoked, ['crm-readonly']);
   await recordHistory(handleOf(person.id), 'termination-during-joiner');
