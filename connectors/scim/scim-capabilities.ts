@@ -11,10 +11,13 @@ export interface ScimCapabilities {
   filter: boolean;
   /** ServiceProviderConfig `etag.supported`. */
   etag: boolean;
-  /** The User schema declares the read-only `groups` attribute (declaring it is no proof it is kept). */
-  userGroupsDeclared: boolean;
-  /** Mutability the User schema gives externalId, when it lists it ("readOnly" means it is dropped). */
-  externalIdMutability: string | undefined;
+  /**
+   * Users may carry the read-only `groups` attribute: the User schema declares it, or the server
+   * publishes no schema. Declaring it is no proof that it is kept (scim-memberships.ts checks).
+   */
+  userGroups: boolean;
+  /** The User schema makes externalId read-only: the server would drop it or refuse a create that sets it. */
+  externalIdReadOnly: boolean;
 }
 
 interface Attribute {
@@ -33,12 +36,11 @@ export async function discoverCapabilities(http: ScimHttp): Promise<ScimCapabili
   };
   const userAttributes = userSchemaAttributes(schemas);
   const attribute = (name: string) => userAttributes.find((a) => a.name === name);
-  const mutability = attribute('externalId')?.mutability;
   return {
     filter: supported('filter', true),
     etag: supported('etag', false),
-    userGroupsDeclared: attribute('groups') !== undefined,
-    externalIdMutability: typeof mutability === 'string' ? mutability : undefined,
+    userGroups: userAttributes.length === 0 || attribute('groups') !== undefined,
+    externalIdReadOnly: attribute('externalId')?.mutability === 'readOnly',
   };
 }
 

@@ -53,6 +53,7 @@ export class ScimConnector implements Connector {
       this.groups,
       config.memberships,
       filters,
+      () => this.known?.userGroups ?? true,
     );
     this.owner = new OwnerAttribute(config.ownerAttribute ?? 'externalId');
   }
@@ -211,21 +212,22 @@ export class ScimConnector implements Connector {
   }
 
   private newUser(profile: AccountProfile): Record<string, unknown> {
-    return this.owner.write(
-      {
-        schemas: [USER_SCHEMA],
-        userName: profile.userName,
-        name: {
-          givenName: profile.givenName,
-          familyName: profile.familyName,
-          formatted: `${profile.givenName} ${profile.familyName}`,
-        },
-        displayName: `${profile.givenName} ${profile.familyName}`,
-        emails: [{ value: profile.email, type: 'work', primary: true }],
-        active: true,
+    const user = {
+      schemas: [USER_SCHEMA],
+      userName: profile.userName,
+      name: {
+        givenName: profile.givenName,
+        familyName: profile.familyName,
+        formatted: `${profile.givenName} ${profile.familyName}`,
       },
-      profile.employeeId,
-    );
+      displayName: `${profile.givenName} ${profile.familyName}`,
+      emails: [{ value: profile.email, type: 'work', primary: true }],
+      active: true,
+    };
+    // A server that makes externalId read-only may refuse a create that sets it; the id jml records
+    // is then what ties the account to the person.
+    if (this.owner.name === 'externalId' && this.known?.externalIdReadOnly) return user;
+    return this.owner.write(user, profile.employeeId);
   }
 
   private notTheirs(ref: AccountRef, found: Ownership): PermanentConnectorError {

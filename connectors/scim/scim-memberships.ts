@@ -52,6 +52,8 @@ export class MembershipReader {
     /** The application's setting: `auto`, or the source to start from. */
     private readonly configured: 'auto' | MembershipSource,
     private readonly filtersSupported: () => boolean,
+    /** False when the server's User schema has no `groups` attribute at all. */
+    private readonly userGroupsPossible: () => boolean,
   ) {
     if (configured === 'user-groups') this.userGroupsKept = true;
   }
@@ -95,6 +97,7 @@ export class MembershipReader {
   }
 
   private async fromUser(user: Member): Promise<string[] | undefined> {
+    if (!this.userGroupsKept && !this.userGroupsPossible()) return undefined;
     const refs = Array.isArray(user.groups) ? user.groups : [];
     if (refs.length === 0) return this.userGroupsKept ? [] : undefined;
     this.userGroupsKept = true;

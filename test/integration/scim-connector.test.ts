@@ -5,6 +5,7 @@ import type { ScimApplicationConfig } from '../../domain/config';
 import type { AccountProfile } from '../../connectors/connector';
 import { PermanentConnectorError, TransientConnectorError } from '../../connectors/errors';
 import { ScimConnector } from '../../connectors/scim/scim-connector';
+import { ScimRequestError } from '../../connectors/scim/scim-http';
 import { freePort } from '../../scripts/lib/ports';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
@@ -402,6 +403,36 @@ void describe('through a fault-injecting proxy', () => {
     await proxied.grant(p, 'engineering');
     assert.ok(proxy.requests > seen);
     assert.deepEqual((await connector.readState(p)).entitlements, ['engineering']);
+  });
+
+  void test('501 is permanent: a request the server does not implement is never retried blindly', async () => {
+    const p = person('not-implemented');
+    const { accountId } = await connector.ensureAccount(p);
+    await proxied.readState({ ...p, accountId });
+    proxy.failNext(1, 501);
+    await assert.rejects(proxied.disable({ ...p, accountId }), (error: unknown) => {
+      assert.ok(error instanceof ScimRequestError && error.status === 501, String(error));
+      return true;
+    });
+  });
+
+  void test('412 is transient: the resource changed since it was read', async () => {
+    const p = person('precondition');
+    const { accountId } = await connector.ensureAccount(p);
+    await proxied.readState({ ...p, accountId });
+    proxy.failNext(1, 412);
+    await assert.rejects(proxied.disable({ ...p, accountId }), isTransient());
+  });
+
+  void test('a userName filter answered with 400 is replaced by a scan that still finds the account', async () => {
+    const p = person('scanned');
+    await connector.ensureAccount(p);
+    const fresh = new ScimConnector(configFor(proxy.url('/v2')));
+    assert.equal((await fresh.readState(person('warm-up'))).exists, false);
+    proxy.failNext(1, 400);
+    const state = await fresh.readState(p);
+    assert.equal(state.exists, true);
+    assert.equal(state.accountId, (await onlyUser(p.userName)).id);
   });
 
   void test('a proxy that goes down gives transient errors, and calls work again once it is back', async () => {
