@@ -1,5 +1,5 @@
-// The HTTP API: HR webhook intake (HMAC-signed); person status, approvals and manual tasks (bearer
-// token: the API token, or a personal token that lets its holder act only as themselves). Every
+// The HTTP API: HR webhook intake (HMAC-signed); person status and retry, approvals and manual tasks
+// (bearer token: the API token, or a personal token that lets its holder act only as themselves). Every
 // request is authenticated; bodies are size-limited; every validation problem names its field.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
@@ -11,6 +11,7 @@ import { decide, decisionBodySchema, pendingApprovals } from './approvals';
 import type { UpdateOutcome } from './identity-messages';
 import { identityStatus, submitHrEvent } from './intake';
 import { isPersonalToken, verifyPersonalToken } from './personal-token';
+import { retryApplications, retryBodySchema } from './retry';
 import { completeTask, completionBodySchema, openTasks } from './tasks';
 import { SIGNATURE_HEADER, verifySignature } from './signature';
 import type { IdentitySettings } from '../workflows/messages';
@@ -62,6 +63,18 @@ async function handle(options: ApiOptions, req: IncomingMessage, res: ServerResp
     allow(req, 'GET');
     serviceOnly(authenticate(options, req));
     return getIdentity(options, decodeURIComponent(identity[1]!), res);
+  }
+  const retry = /^\/v1\/identities\/([^/]+)\/retry$/.exec(path);
+  if (retry) {
+    allow(req, 'POST');
+    serviceOnly(authenticate(options, req));
+    const employeeId = validEmployeeId(decodeURIComponent(retry[1]!));
+    const raw = await readBody(req, options.maxBodyBytes);
+    // No body retries every failing application.
+    const body = raw.length ? parseBody(retryBodySchema, raw, 'invalid_retry') : {};
+    const accepted = settled(await retryApplications(options.client, employeeId, body), 'retry_refused');
+    options.logger.info({ employeeId, appId: body.appId, retrying: accepted.retrying }, 'retry requested');
+    return send(res, 202, accepted);
   }
   if (path === '/v1/approvals') {
     allow(req, 'GET');
@@ -151,13 +164,17 @@ async function receiveHrEvent(options: ApiOptions, req: IncomingMessage, res: Se
   send(res, 202, { ...result, eventId: event.eventId });
 }
 
-async function getIdentity(options: ApiOptions, employeeId: string, res: ServerResponse): Promise<void> {
+function validEmployeeId(employeeId: string): string {
   const id = employeeIdSchema.safeParse(employeeId);
   if (!id.success)
     throw new HttpError(400, { error: 'invalid_employee_id', problems: describeIssues(id.error) });
-  const status = await identityStatus(options.client, id.data);
-  if (!status)
-    throw new HttpError(404, { error: 'not_found', message: `no identity workflow for ${id.data}` });
+  return id.data;
+}
+
+async function getIdentity(options: ApiOptions, employeeId: string, res: ServerResponse): Promise<void> {
+  const id = validEmployeeId(employeeId);
+  const status = await identityStatus(options.client, id);
+  if (!status) throw new HttpError(404, { error: 'not_found', message: `no identity workflow for ${id}` });
   send(res, 200, status);
 }
 

@@ -1,5 +1,5 @@
-// `jml`: send signed HR events, read a person's status, preview what the policy would give someone,
-// check a configuration or a policy file.
+// `jml`: send signed HR events, read a person's status, retry their failing applications, preview what
+// the policy would give someone, check a configuration or a policy file.
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { applyDevSecrets } from '../common/dev-secrets';
@@ -12,12 +12,15 @@ import { apiFetch, parseCommand, required, UsageError } from './api-client';
 import { decideCommand, listApprovals } from './approvals';
 import { issuePersonalToken } from '../api/personal-token';
 import { parseDuration } from '../domain/duration';
+import { retryCommand } from './retry';
 import { doneCommand, listTasks } from './tasks';
 import { diffPlans, planReport, type CurrentIdentity } from './plan-report';
 
 const USAGE = `usage:
   jml event <file|->        sign and send one HR event (JSON) to the jml API
   jml status <employeeId>   show where a person's lifecycle stands
+  jml retry <employeeId> [--app <id>]
+                            try the person's failing applications (or one) again now, not after the backoff
   jml plan <file|-> [--diff] [--json]
                             show what the policy would give an employee (JSON), changing nothing;
                             --diff: what would be granted (+) and revoked (-) against what jml holds now;
@@ -41,7 +44,7 @@ environment:
   JML_CONFIG                configuration file (default config/jml.yaml)
   JML_URL                   API base URL (default http://127.0.0.1:8080)
   JML_HR_WEBHOOK_SECRET     HMAC secret for events (default: .data/dev-secrets.json)
-  JML_API_TOKEN             bearer token for status, approvals, tasks and plan --diff (default: .data/dev-secrets.json)
+  JML_API_TOKEN             bearer token for status, retry, approvals, tasks and plan --diff (default: .data/dev-secrets.json)
   JML_PERSONAL_TOKEN        a personal token, used instead of JML_API_TOKEN for approvals and tasks
   JML_PERSONAL_TOKEN_SECRET signs personal tokens for jml token (default: .data/dev-secrets.json)`;
 
@@ -195,6 +198,8 @@ async function main(argv: string[]): Promise<number> {
       return listTasks(args);
     case 'done':
       return doneCommand(args);
+    case 'retry':
+      return retryCommand(args);
     case 'token':
       return issueToken(args);
     case 'config':
