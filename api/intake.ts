@@ -1,7 +1,13 @@
 // Turns a validated HR event into a signal on the person's workflow, starting it if needed.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { HrEvent } from '../domain/hr-event';
-import { identityWorkflowId, type IdentityResult, type IdentityStatus } from '../domain/lifecycle';
+import {
+  identityWorkflowId,
+  isStale,
+  type EmploymentMemory,
+  type IdentityResult,
+  type IdentityStatus,
+} from '../domain/lifecycle';
 import { identityWorkflow } from '../workflows/identity';
 import {
   EmployeeIdKey,
@@ -22,22 +28,40 @@ export interface IntakeOptions {
 
 export interface IntakeResult {
   workflowId: string;
-  /** `duplicate`: a finished run already processed this eventId, so nothing was started. */
-  status: 'accepted' | 'duplicate';
+  /**
+   * `accepted`: handed to the person's workflow, which processes it once. `duplicate`: the person's
+   * finished run already processed this eventId. `stale`: it predates that run's termination (an old
+   * event re-sent), so nothing was started.
+   */
+  status: 'accepted' | 'duplicate' | 'stale';
 }
 
+/**
+ * Hands an event to the person's workflow. A running workflow decides itself whether the event is new
+ * (a signal to a run that is finishing is delivered to that run before it may close). Only when no run
+ * is open is a new one started, and it carries the finished run's processed event ids and last
+ * termination, so an old event re-sent after a leaver can never re-hire the person.
+ */
 export async function submitHrEvent(
   { client, taskQueue, settings }: IntakeOptions,
   event: HrEvent,
 ): Promise<IntakeResult> {
   const workflowId = identityWorkflowId(event.employee.id);
-  // A running workflow de-duplicates by itself; a finished one cannot, so ask its result.
-  if (await processedByClosedRun(client, workflowId, event.eventId))
-    return { workflowId, status: 'duplicate' };
+  try {
+    await client.workflow.getHandle(workflowId).signal(hrEventSignal, event);
+    return { workflowId, status: 'accepted' };
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+  const previous = await finishedRun(client, workflowId);
+  if (previous?.processedEventIds.includes(event.eventId)) return { workflowId, status: 'duplicate' };
+  if (previous && isStale(event, previous)) return { workflowId, status: 'stale' };
+  // Another sender may start the run in between: then this signals it, and that run carries the same
+  // finished run's memory.
   await client.workflow.signalWithStart(identityWorkflow, {
     workflowId,
     taskQueue,
-    args: [{ employeeId: event.employee.id, settings }],
+    args: [{ employeeId: event.employee.id, settings, previous }],
     signal: hrEventSignal,
     signalArgs: [event],
     typedSearchAttributes: [
@@ -51,15 +75,16 @@ export async function submitHrEvent(
   return { workflowId, status: 'accepted' };
 }
 
-async function processedByClosedRun(client: Client, workflowId: string, eventId: string): Promise<boolean> {
+/** What the person's last finished run remembers, or undefined when there is none (or it is gone). */
+async function finishedRun(client: Client, workflowId: string): Promise<EmploymentMemory | undefined> {
   const handle = client.workflow.getHandle<typeof identityWorkflow>(workflowId);
   try {
     const description = await handle.describe();
-    if (description.status.name !== 'COMPLETED') return false;
+    if (description.status.name !== 'COMPLETED') return undefined;
     const result: IdentityResult = await handle.result();
-    return result.processedEventIds.includes(eventId);
+    return { processedEventIds: result.processedEventIds, lastTerminationAt: result.lastTerminationAt };
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
+    if (error instanceof WorkflowNotFoundError) return undefined;
     throw error;
   }
 }

@@ -2,7 +2,7 @@
 import type { AppState } from './app-state';
 import type { DeprovisionMode } from './config';
 import type { RiskLevel } from './policy-schema';
-import type { HrEventType } from './hr-event';
+import type { HrEvent, HrEventType } from './hr-event';
 import type { AccessPlan } from './policy';
 
 export const LIFECYCLE_STAGES = ['pending', 'joining', 'active', 'moving', 'leaving', 'left'] as const;
@@ -195,7 +195,11 @@ export interface ProcessedEvent {
   eventId: string;
   type: HrEventType;
   source: string;
-  outcome: 'completed' | 'cancelled' | 'superseded' | 'duplicate';
+  /**
+   * `stale`: refused, it occurred before the person's last termination; `merged`: a further
+   * termination of someone already terminated, covered by that leaver and its report.
+   */
+  outcome: 'completed' | 'cancelled' | 'superseded' | 'duplicate' | 'stale' | 'merged';
   at: string;
 }
 
@@ -296,5 +300,26 @@ export interface IdentityResult {
   employeeId: string;
   stage: 'left';
   leaver: LeaverReport;
+  /** Every event id this run (and the runs it remembers) processed, refused ones included. */
   processedEventIds: string[];
+  /** When the last accepted termination occurred (its `occurredAt`). */
+  lastTerminationAt?: string;
+}
+
+/** What a new run is told of the person's last finished run, so old events cannot act again. */
+export interface EmploymentMemory {
+  processedEventIds: string[];
+  lastTerminationAt?: string;
+}
+
+/**
+ * An event that occurred before the person's last termination is an old one re-sent (a termination is
+ * final for its employment); only a later event — a rehire — starts anew.
+ */
+export function isStale(
+  event: Pick<HrEvent, 'type' | 'occurredAt'>,
+  memory: { lastTerminationAt?: string },
+): boolean {
+  if (event.type === 'terminate' || !memory.lastTerminationAt) return false;
+  return Date.parse(event.occurredAt) <= Date.parse(memory.lastTerminationAt);
 }

@@ -15,6 +15,8 @@ import {
 import type { Employee, HrEvent } from '../domain/hr-event';
 import {
   employmentOf,
+  isStale,
+  type EmploymentMemory,
   type ApprovalDecision,
   type ManualFulfilment,
   type TaskCompletion,
@@ -77,12 +79,16 @@ export interface IdentityCarriedState {
   history: ProcessedEvent[];
   lastJoiner?: JoinerReport;
   lastLeaver?: LeaverReport;
+  /** When the last accepted termination occurred: events from before it are stale. */
+  lastTerminationAt?: string;
 }
 
 export interface IdentityInput {
   employeeId: string;
   settings: IdentitySettings;
   carried?: IdentityCarriedState;
+  /** The person's last finished run, for a new run: its processed events and last termination. */
+  previous?: EmploymentMemory;
 }
 
 export async function identityWorkflow(input: IdentityInput): Promise<IdentityResult> {
@@ -120,9 +126,10 @@ class IdentityRun {
           manualApps: {},
           scheduled: [],
           revocations: [],
-          processedEventIds: [],
+          processedEventIds: [...(input.previous?.processedEventIds ?? [])].slice(-REMEMBERED_EVENT_IDS),
           queue: [],
           history: [],
+          lastTerminationAt: input.previous?.lastTerminationAt,
         };
     this.processed = new Set(this.state.processedEventIds);
     this.progress = new Progress(this.state.stage);
@@ -216,6 +223,7 @@ class IdentityRun {
             stage: 'left',
             leaver: this.state.lastLeaver,
             processedEventIds: this.state.processedEventIds,
+            lastTerminationAt: this.state.lastTerminationAt,
           };
         }
       }
@@ -235,6 +243,13 @@ class IdentityRun {
       log.info('duplicate HR event ignored', { eventId: event.eventId });
       return;
     }
+    if (isStale(event, this.state)) {
+      log.warn('stale HR event refused: it occurred before the last termination', { eventId: event.eventId });
+      this.remember(event, 'stale');
+      return;
+    }
+    if (event.type === 'terminate')
+      this.state.lastTerminationAt = latest(this.state.lastTerminationAt, event.occurredAt);
     this.state.queue.push(event);
     this.armInterrupt(event);
   }
@@ -266,7 +281,7 @@ class IdentityRun {
     this.current = { event, scope, interruptible: interruptibleKind(event) };
     let outcome: ProcessedEvent['outcome'] = 'completed';
     try {
-      await scope.run(() => this.handle(event));
+      outcome = (await scope.run(() => this.handle(event))) ?? 'completed';
     } catch (error) {
       if (!isCancellation(error)) throw error;
       outcome = 'cancelled';
@@ -314,7 +329,8 @@ class IdentityRun {
     }
   }
 
-  private async handle(event: HrEvent): Promise<void> {
+  /** Runs the step the event calls for; returns an outcome other than `completed` where there is one. */
+  private async handle(event: HrEvent): Promise<ProcessedEvent['outcome'] | void> {
     const ctx = this.ctx;
     switch (event.type) {
       case 'hire':
@@ -331,6 +347,8 @@ class IdentityRun {
         return this.applyPlan(ctx, event, 'moving');
       }
       case 'terminate': {
+        // One leaver per employment: a further termination is covered by that leaver and its report.
+        if (this.progress.stage === 'left') return 'merged';
         if (!event.urgent) await this.waitUntilEffective(event, 0, 'remove all access');
         // Past this point the leaver runs to the end: nothing interrupts a deprovisioning.
         if (this.current) this.current.interruptible = undefined;
@@ -436,6 +454,10 @@ class IdentityRun {
 function interruptibleKind(event: HrEvent): Interruptible {
   if (event.type === 'terminate') return 'terminate-wait';
   return event.type === 'change' ? 'change' : 'hire';
+}
+
+function latest(a: string | undefined, b: string): string {
+  return a && Date.parse(a) >= Date.parse(b) ? a : b;
 }
 
 function msUntil(iso: string | undefined): number {
