@@ -4,6 +4,7 @@ import type { ApplicationConfig, ManualApplicationConfig } from '../domain/confi
 import type { Connector } from './connector';
 import { LdapConnector } from './ldap/ldap-connector';
 import { ManualTaskChannel, type TaskLog } from './manual/task-channel';
+import { PostgresConnector } from './postgres/postgres-connector';
 import { ScimConnector } from './scim/scim-connector';
 
 export function createConnectors(apps: ApplicationConfig[]): Map<string, Connector> {
@@ -11,6 +12,7 @@ export function createConnectors(apps: ApplicationConfig[]): Map<string, Connect
   for (const app of apps) {
     if (app.kind === 'scim') connectors.set(app.id, new ScimConnector(app));
     if (app.kind === 'ldap') connectors.set(app.id, new LdapConnector(app));
+    if (app.kind === 'postgres') connectors.set(app.id, new PostgresConnector(app));
   }
   return connectors;
 }

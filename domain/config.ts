@@ -75,6 +75,47 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
     flavor: z.enum(['openldap']).default('openldap'),
   });
 
+  /** PostgreSQL: accounts are LOGIN roles, entitlements are granted (group) roles (connectors/postgres/). */
+  const postgresApp = z.strictObject({
+    ...common,
+    kind: z.literal('postgres'),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(1).max(65535).default(5432),
+    /** The database jml connects to; REASSIGN OWNED and DROP OWNED on delete act on this one. */
+    database: z.string().min(1),
+    /** The role jml signs in as (superuser, or CREATEROLE with pg_signal_backend and the owner's privileges). */
+    user: z.string().min(1),
+    password: secretRef,
+    /** Require TLS for jml's own connections. Default: false. */
+    ssl: z.boolean().default(false),
+    /** Whoever takes over what a deleted role owned (REASSIGN OWNED ... TO owner). */
+    owner: z.string().min(1),
+    /** Most connections jml keeps open to this server at once. Default: 4. */
+    poolSize: z.number().int().min(1).max(100).default(4),
+  });
+
+  /** Keycloak: accounts are realm users, entitlements are groups and realm roles (connectors/keycloak/). */
+  const keycloakApp = z.strictObject({
+    ...common,
+    kind: z.literal('keycloak'),
+    /** The server's base URL, e.g. https://sso.example.com (without /admin or /realms). */
+    baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+    /** The realm whose users jml manages. */
+    realm: z.string().min(1),
+    /** A confidential client of that realm with a service account holding realm-management roles. */
+    clientId: z.string().min(1),
+    clientSecret: secretRef,
+    /** The user attribute that holds the employee id (declared in the realm's user profile). Default: jmlEmployeeId. */
+    ownerAttribute: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'must be an attribute name')
+      .default('jmlEmployeeId'),
+    /** Required actions set on accounts jml creates, e.g. CONFIGURE_TOTP, UPDATE_PASSWORD. Default: none. */
+    requiredActions: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a required action alias'))
+      .default([]),
+  });
+
   /** An application without an API: a person does the work, told by a task, and attests it. */
   const manualApp = z.strictObject({
     ...common,
@@ -100,7 +141,7 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
       .optional(),
   });
 
-  const application = z.discriminatedUnion('kind', [scimApp, ldapApp, manualApp]);
+  const application = z.discriminatedUnion('kind', [scimApp, ldapApp, postgresApp, keycloakApp, manualApp]);
 
   return z
     .strictObject({
@@ -168,4 +209,6 @@ export type JmlConfig = z.output<ReturnType<typeof makeConfigSchema>>;
 export type ApplicationConfig = JmlConfig['applications'][number];
 export type ScimApplicationConfig = Extract<ApplicationConfig, { kind: 'scim' }>;
 export type LdapApplicationConfig = Extract<ApplicationConfig, { kind: 'ldap' }>;
+export type PostgresApplicationConfig = Extract<ApplicationConfig, { kind: 'postgres' }>;
+export type KeycloakApplicationConfig = Extract<ApplicationConfig, { kind: 'keycloak' }>;
 export type ManualApplicationConfig = Extract<ApplicationConfig, { kind: 'manual' }>;

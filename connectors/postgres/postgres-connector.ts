@@ -1,0 +1,270 @@
+// PostgreSQL connector: accounts are LOGIN roles named by userName, tied to the employee by the role's
+// comment `jml:<employeeId>`; entitlements are the roles granted to it (GRANT group TO user); disable
+// takes LOGIN away and expires the password; sessions are the role's backends in pg_stat_activity.
+// Identifiers and literals from HR data only ever reach SQL through escapeIdentifier/escapeLiteral
+// (utility statements such as CREATE ROLE take no bind parameters) or as bind parameters.
+import { escapeIdentifier, escapeLiteral, Pool, type PoolClient } from 'pg';
+import type { AccountRef, AppState } from '../../domain/app-state';
+import { unverifiableState } from '../../domain/app-state';
+import type { PostgresApplicationConfig } from '../../domain/config';
+import type { AccountProfile, Connector } from '../connector';
+import { PermanentConnectorError, TransientConnectorError, UnverifiableError } from '../errors';
+import { hasSqlState, SQLSTATE, translatePostgresError } from './postgres-errors';
+
+const OWNER_MARK = 'jml:';
+/** PostgreSQL silently truncates longer names, which would make lookups by the full name miss. */
+const MAX_IDENTIFIER_BYTES = 63;
+/** How long pg_terminate_backend waits for each backend to be gone, so a read-back right after sees zero. */
+const TERMINATE_WAIT_MS = 5_000;
+
+interface RoleRow {
+  oid: string;
+  rolname: string;
+  active: boolean;
+  comment: string | null;
+  groups: string[];
+  sessions: number;
+}
+
+type Ownership =
+  | { kind: 'own'; role: RoleRow }
+  | { kind: 'none' }
+  | { kind: 'other'; owner: string }
+  | { kind: 'unowned'; name: string };
+
+/** One round trip answers everything a read-back needs: owner mark, login state, memberships, backends. */
+const ROLE_COLUMNS = `
+  r.oid::text AS oid,
+  r.rolname::text AS rolname,
+  r.rolcanlogin AND (r.rolvaliduntil IS NULL OR r.rolvaliduntil > now()) AS active,
+  shobj_description(r.oid, 'pg_authid') AS comment,
+  ARRAY(SELECT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+        WHERE m.member = r.oid) AS groups,
+  (SELECT count(*)::int FROM pg_stat_activity a WHERE a.usesysid = r.oid) AS sessions`;
+
+export class PostgresConnector implements Connector {
+  readonly appId: string;
+  private readonly pool: Pool;
+
+  constructor(private readonly config: PostgresApplicationConfig) {
+    this.appId = config.id;
+    this.pool = new Pool({
+      host: config.host,
+      port: config.port,
+      database: config.database,
+      user: config.user,
+      password: config.password,
+      ssl: config.ssl,
+      max: config.poolSize,
+      connectionTimeoutMillis: config.requestTimeout,
+      query_timeout: config.requestTimeout + TERMINATE_WAIT_MS,
+      application_name: 'jml',
+    });
+    // An idle pooled connection the server closes (restart, admin shutdown) is dropped from the pool;
+    // without a listener the error would crash the process.
+    this.pool.on('error', () => undefined);
+  }
+
+  async ensureAccount(profile: AccountProfile): Promise<{ created: boolean; accountId: string }> {
+    return this.run(`ensure role "${profile.userName}"`, async () => {
+      checkName(profile.userName);
+      try {
+        const oid = await this.transaction(async (db) => {
+          const role = escapeIdentifier(profile.userName);
+          await db.query(`CREATE ROLE ${role} LOGIN`);
+          await db.query(`COMMENT ON ROLE ${role} IS ${escapeLiteral(OWNER_MARK + profile.employeeId)}`);
+          const { rows } = await db.query<{ oid: string }>(
+            'SELECT oid::text AS oid FROM pg_roles WHERE rolname = $1',
+            [profile.userName],
+          );
+          return rows[0]!.oid;
+        });
+        return { created: true, accountId: oid };
+      } catch (error) {
+        // A concurrent create of the same name waits for the first and then fails on its unique index.
+        if (!hasSqlState(error, SQLSTATE.duplicateObject, SQLSTATE.uniqueViolation)) throw error;
+      }
+      return { created: false, accountId: await this.adopt(profile) };
+    });
+  }
+
+  async grant(ref: AccountRef, entitlement: string): Promise<void> {
+    await this.run(`grant "${entitlement}" to "${ref.userName}"`, async () => {
+      const role = await this.ownRole(ref);
+      if (!role)
+        throw new PermanentConnectorError(`no role of ${ref.employeeId} to grant "${entitlement}" to`);
+      try {
+        await this.pool.query(`GRANT ${escapeIdentifier(entitlement)} TO ${escapeIdentifier(role.rolname)}`);
+      } catch (error) {
+        if (!hasSqlState(error, SQLSTATE.undefinedObject)) throw error;
+        throw new PermanentConnectorError(`role "${entitlement}" does not exist`, { cause: error });
+      }
+    });
+  }
+
+  async revoke(ref: AccountRef, entitlement: string): Promise<void> {
+    await this.run(`revoke "${entitlement}" from "${ref.userName}"`, async () => {
+      const role = await this.ownRole(ref);
+      if (!role) return;
+      try {
+        // Revoking a membership that is not there is only a warning.
+        await this.pool.query(
+          `REVOKE ${escapeIdentifier(entitlement)} FROM ${escapeIdentifier(role.rolname)}`,
+        );
+      } catch (error) {
+        if (!hasSqlState(error, SQLSTATE.undefinedObject)) throw error;
+      }
+    });
+  }
+
+  async disable(ref: AccountRef): Promise<void> {
+    await this.run(`disable "${ref.userName}"`, async () => {
+      const role = await this.ownRole(ref);
+      if (!role) return;
+      // NOLOGIN refuses new connections whatever the authentication method; the expired VALID UNTIL
+      // also refuses password sign-ins should someone grant LOGIN back without thinking of it.
+      await this.pool.query(`ALTER ROLE ${escapeIdentifier(role.rolname)} NOLOGIN VALID UNTIL '-infinity'`);
+    });
+  }
+
+  async delete(ref: AccountRef): Promise<void> {
+    await this.run(`delete "${ref.userName}"`, async () => {
+      const role = await this.ownRole(ref);
+      if (!role) return;
+      // A backend outlives its dropped role, and a role that no longer exists shows no sessions: end
+      // them first, or a deleted account could keep working unseen.
+      await this.terminate(role.oid);
+      const name = escapeIdentifier(role.rolname);
+      await this.transaction(async (db) => {
+        await db.query(`REASSIGN OWNED BY ${name} TO ${escapeIdentifier(this.config.owner)}`);
+        await db.query(`DROP OWNED BY ${name}`);
+        await db.query(`DROP ROLE ${name}`);
+      });
+    });
+  }
+
+  async terminateSessions(ref: AccountRef): Promise<number> {
+    return this.run(`end sessions of "${ref.userName}"`, async () => {
+      const role = await this.ownRole(ref);
+      return role ? this.terminate(role.oid) : 0;
+    });
+  }
+
+  async readState(ref: AccountRef): Promise<AppState> {
+    return this.run(`read "${ref.userName}"`, async () => {
+      const found = await this.ownership(ref);
+      const nothing = { exists: false, active: false, entitlements: [], openSessions: 0 };
+      if (found.kind === 'none') return nothing;
+      if (found.kind === 'other') return { ...nothing, heldBy: found.owner };
+      if (found.kind === 'unowned') return unverifiableState(unownedProblem(found.name, ref));
+      const { role } = found;
+      return {
+        exists: true,
+        active: role.active,
+        entitlements: [...role.groups].sort(),
+        openSessions: role.sessions,
+        accountId: role.oid,
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /** Ends every backend of the role (in every database of the cluster); returns how many ended. */
+  private async terminate(oid: string): Promise<number> {
+    const { rows } = await this.pool.query<{ ended: number }>(
+      `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, $2))::int AS ended
+         FROM pg_stat_activity WHERE usesysid = $1::oid AND pid <> pg_backend_pid()`,
+      [oid, TERMINATE_WAIT_MS],
+    );
+    return rows[0]?.ended ?? 0;
+  }
+
+  /** Takes over an existing role only when its mark names the same person, and lets it sign in again. */
+  private async adopt(profile: AccountProfile): Promise<string> {
+    const found = await this.ownership({ ...profile, accountId: undefined });
+    const name = `role "${profile.userName}"`;
+    if (found.kind === 'none')
+      throw new TransientConnectorError(`${name} was dropped while it was being adopted`);
+    if (found.kind === 'unowned')
+      throw new PermanentConnectorError(unownedProblem(profile.userName, profile));
+    if (found.kind === 'other') {
+      throw new PermanentConnectorError(
+        `${name} already exists for ${found.owner}, not ${profile.employeeId}: refusing to adopt another person's account`,
+      );
+    }
+    if (!found.role.active) {
+      await this.pool.query(
+        `ALTER ROLE ${escapeIdentifier(found.role.rolname)} LOGIN VALID UNTIL 'infinity'`,
+      );
+    }
+    return found.role.oid;
+  }
+
+  /**
+   * Whose the person's role is: the oid jml recorded, else the role named userName, weighed by the
+   * comment jml writes on every role it creates (a role without it is not provably anyone's).
+   */
+  private async ownership(ref: AccountRef): Promise<Ownership> {
+    let role: RoleRow | undefined;
+    if (ref.accountId && /^\d+$/.test(ref.accountId))
+      role = await this.findRole('r.oid = $1::oid', ref.accountId);
+    role ??= await this.findRole('r.rolname = $1', ref.userName);
+    if (!role) return { kind: 'none' };
+    const owner = role.comment?.startsWith(OWNER_MARK) ? role.comment.slice(OWNER_MARK.length) : undefined;
+    if (owner === ref.employeeId) return { kind: 'own', role };
+    return owner ? { kind: 'other', owner } : { kind: 'unowned', name: role.rolname };
+  }
+
+  /** The person's own role; undefined when there is none (or only someone else's). */
+  private async ownRole(ref: AccountRef): Promise<RoleRow | undefined> {
+    const found = await this.ownership(ref);
+    if (found.kind === 'own') return found.role;
+    if (found.kind === 'unowned') throw new UnverifiableError(unownedProblem(found.name, ref));
+    return undefined;
+  }
+
+  private async findRole(where: string, value: string): Promise<RoleRow | undefined> {
+    const { rows } = await this.pool.query<RoleRow>(`SELECT ${ROLE_COLUMNS} FROM pg_roles r WHERE ${where}`, [
+      value,
+    ]);
+    return rows[0];
+  }
+
+  private async transaction<T>(work: (db: PoolClient) => Promise<T>): Promise<T> {
+    const db = await this.pool.connect();
+    try {
+      await db.query('BEGIN');
+      const result = await work(db);
+      await db.query('COMMIT');
+      return result;
+    } catch (error) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      db.release();
+    }
+  }
+
+  private async run<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw translatePostgresError(this.appId, what, error);
+    }
+  }
+}
+
+function checkName(userName: string): void {
+  if (Buffer.byteLength(userName, 'utf8') > MAX_IDENTIFIER_BYTES) {
+    throw new PermanentConnectorError(
+      `userName "${userName}" is longer than PostgreSQL's ${MAX_IDENTIFIER_BYTES}-byte role names`,
+    );
+  }
+}
+
+function unownedProblem(name: string, ref: AccountRef): string {
+  return `role "${name}" exists without a jml owner comment, so jml cannot show it is ${ref.employeeId}'s and does not touch it; run COMMENT ON ROLE ... IS '${OWNER_MARK}${ref.employeeId}' if it is theirs, or rename or drop it`;
+}
