@@ -1,13 +1,14 @@
 // The one place connector errors become Temporal failures: transient ones are retried (after the
 // application's Retry-After, when it gave one), everything else fails the attempt for good.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { PermanentConnectorError, TransientConnectorError } from '../connectors/errors';
+import { withPulse, type Pulse } from './pulse';
 
 export const TRANSIENT_FAILURE = 'TransientConnectorError';
 export const PERMANENT_FAILURE = 'PermanentConnectorError';
 
 export function toApplicationFailure(error: unknown): ApplicationFailure {
-  if (error instanceof ApplicationFailure) return error;
+  if (error instanceof ApplicationFailure || error instanceof CancelledFailure) return error;
   if (error instanceof TransientConnectorError) {
     return ApplicationFailure.create({
       type: TRANSIENT_FAILURE,
@@ -25,10 +26,13 @@ export function toApplicationFailure(error: unknown): ApplicationFailure {
   return ApplicationFailure.create({ type: 'UnexpectedError', message, nonRetryable: true });
 }
 
-/** Runs a connector call and rethrows any error as the matching Temporal failure. */
-export async function mapped<T>(call: () => Promise<T>): Promise<T> {
+/**
+ * Runs a connector call with a heartbeat (activities/pulse.ts) and rethrows any error as the matching
+ * Temporal failure.
+ */
+export async function mapped<T, D = unknown>(call: (pulse: Pulse<D>) => Promise<T>): Promise<T> {
   try {
-    return await call();
+    return await withPulse(call);
   } catch (error) {
     throw toApplicationFailure(error);
   }

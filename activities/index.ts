@@ -126,7 +126,7 @@ export function createActivities({
      */
     provisionInApp({ appId, employee, accountId, entitlements }: ProvisionInput): Promise<ProvisionResult> {
       const connector = connectorFor(appId);
-      return mapped(async () => {
+      return mapped(async (pulse) => {
         const ensured = await connector.ensureAccount({
           employeeId: employee.id,
           userName: employee.userName,
@@ -144,7 +144,11 @@ export function createActivities({
           ? []
           : (await connector.readState(account, { known: entitlements })).entitlements;
         const missing = entitlements.filter((e) => !held.includes(e));
-        for (const entitlement of missing) await connector.grant(account, entitlement);
+        for (const entitlement of missing) {
+          // A step cancelled meanwhile (a termination) grants nothing more.
+          pulse.throwIfCancelled();
+          await connector.grant(account, entitlement);
+        }
         return { created: ensured.created, granted: missing, accountId: ensured.accountId };
       });
     },
@@ -167,8 +171,17 @@ export function createActivities({
      */
     deprovisionInApp({ appId, account, known = [] }: DeprovisionInput): Promise<DeprovisionResult> {
       const connector = connectorFor(appId);
-      return mapped(async () => {
-        const before = await connector.readState(account, { known, everything: true });
+      return mapped<DeprovisionResult, { before: AppState }>(async (pulse) => {
+        // What an earlier attempt saw before it changed anything belongs in this attempt's report.
+        const earlier = pulse.previous?.before;
+        const before = mergeBefore(
+          await connector.readState(account, {
+            known: [...known, ...(earlier?.entitlements ?? [])],
+            everything: true,
+          }),
+          earlier,
+        );
+        pulse.record({ before });
         // Nothing is changed in an account that is not provably the person's, or that cannot be read.
         if (!before.exists || before.heldBy || before.unverifiable) {
           return { revoked: [], disabled: false, deleted: false, sessionsEnded: 0, before };
@@ -209,3 +222,17 @@ export function createActivities({
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * What the application showed before a leaver changed it, across attempts: an attempt that died after
+ * removing something left its own reading behind, and what it removed is still the leaver's to report.
+ */
+function mergeBefore(now: AppState, earlier: AppState | undefined): AppState {
+  if (!earlier || now.unverifiable || now.heldBy || !earlier.exists) return now;
+  return {
+    ...now,
+    exists: true,
+    active: now.active || earlier.active,
+    entitlements: [...new Set([...now.entitlements, ...earlier.entitlements])].sort(),
+  };
+}

@@ -1,6 +1,7 @@
 // Leaver: remove every access in every application, in parallel, and finish only when each
 // application, read back, shows nothing left.
-import type { AccountRef } from '../domain/app-state';
+import { ActivityFailure, TimeoutFailure } from '@temporalio/workflow';
+import type { AccountRef, AppState } from '../domain/app-state';
 import { deprovisionGaps } from '../domain/app-state';
 import type { Employee } from '../domain/hr-event';
 import type { DeprovisionMode } from '../domain/config';
@@ -33,11 +34,18 @@ export async function runLeaver(
         attempts,
         verifiedAt,
       } = await untilVerified(ctx.progress, appId, ctx.maxRetryIntervalMs, async () => {
-        const result = await activities.deprovisionInApp({
-          appId,
-          account: accountIn(ctx, appId, employee),
-          known: [...known],
-        });
+        const result = await activities
+          .deprovisionInApp({ appId, account: accountIn(ctx, appId, employee), known: [...known] })
+          .catch((error: unknown) => {
+            // An attempt that timed out (its worker lost) may have removed things: what it saw first counts.
+            const seen = beforeSeenBy(error);
+            seen?.entitlements.forEach((e) => {
+              known.add(e);
+              done.revoked.add(e);
+            });
+            if (seen?.active) done.disabled = true;
+            throw error;
+          });
         recordAccount(ctx, appId, result.before);
         result.before.entitlements.forEach((e) => known.add(e));
         result.revoked.forEach((e) => done.revoked.add(e));
@@ -63,7 +71,7 @@ export async function runLeaver(
         outcome: state.heldBy ? 'held-by-other' : 'verified',
         ...(state.heldBy ? { heldBy: state.heldBy } : {}),
         deprovision,
-        revoked: [...done.revoked].sort(),
+        revoked: [...done.revoked].filter((e) => !state.entitlements.includes(e)).sort(),
         disabled: done.disabled,
         deleted: done.deleted,
         sessionsEnded: done.sessionsEnded,
@@ -75,6 +83,14 @@ export async function runLeaver(
     }),
   );
   return { eventId, startedAt, completedAt: new Date().toISOString(), policyVersion, applications: reports };
+}
+
+/** What a failed deprovisioning attempt recorded in its last heartbeat before it was lost. */
+function beforeSeenBy(error: unknown): AppState | undefined {
+  const cause = error instanceof ActivityFailure ? error.cause : undefined;
+  if (!(cause instanceof TimeoutFailure)) return undefined;
+  const details = cause.lastHeartbeatDetails as { before?: AppState } | undefined;
+  return details?.before;
 }
 
 /**
@@ -90,7 +106,8 @@ async function leaveByHand(
   deprovision: DeprovisionMode,
   manual: ManualFulfilment,
 ): Promise<LeaverAppReport> {
-  const revoked = [...(ctx.granted[appId] ?? [])];
+  // What jml's record holds, and what a withdrawn grant task may have had someone do by hand.
+  const revoked = [...new Set([...(ctx.granted[appId] ?? []), ...ctx.tasks.unattestedGrants(appId)])].sort();
   const gone = { exists: deprovision !== 'delete', active: false, entitlements: [], openSessions: null };
   if (revoked.length === 0 && manual.leaverTask === 'when-granted') {
     const at = new Date().toISOString();

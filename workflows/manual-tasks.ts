@@ -62,6 +62,15 @@ export class ManualTasks extends AwaitedByPeople<ManualTask, TaskCompletion> {
     });
   }
 
+  /**
+   * Entitlements that tasks asked someone to grant in this application and that were withdrawn before
+   * anyone attested them (the step was cancelled, e.g. by a termination): the work may have been done.
+   */
+  unattestedGrants(appId: string): string[] {
+    const withdrawn = this.list().filter((t) => t.appId === appId && t.status === 'withdrawn');
+    return [...new Set(withdrawn.flatMap((t) => t.grant))].sort();
+  }
+
   /** Opens a task and waits until it is attested; escalates each time it is overdue. */
   async fulfil(progress: Progress, maxRetryIntervalMs: number, spec: TaskSpec): Promise<Attestation> {
     const { fulfilment } = spec;

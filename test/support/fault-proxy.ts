@@ -12,6 +12,13 @@ export interface FaultProxy {
   failNext(count: number, status: number, headers?: Record<string, string>): void;
   /** Requests seen, forwarded or failed. */
   readonly requests: number;
+  /** Every request seen, as `METHOD path`, in order. */
+  readonly log: string[];
+  /**
+   * Holds the next request for which `match` holds: it is never forwarded (as if the application
+   * hung), and its connection is dropped when the client goes away. Resolves when it arrives.
+   */
+  holdNext(match: (method: string, path: string) => boolean): Promise<void>;
   /** Stops listening and drops open connections, so clients get ECONNREFUSED. */
   goDown(): Promise<void>;
   /** Listens again on the same port. */
@@ -42,6 +49,8 @@ function endToEnd(headers: IncomingMessage['headers']): IncomingMessage['headers
 export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   const port = await freePort();
   let seen = 0;
+  const log: string[] = [];
+  let hold: { match: (method: string, path: string) => boolean; arrived: () => void } | undefined;
   let failures: { remaining: number; status: number; headers: Record<string, string> } | undefined;
 
   const forward = (req: IncomingMessage, res: ServerResponse) => {
@@ -71,6 +80,13 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     seen += 1;
+    log.push(`${req.method} ${req.url}`);
+    if (hold?.match(req.method ?? '', req.url ?? '')) {
+      hold.arrived();
+      hold = undefined;
+      req.resume();
+      return;
+    }
     if (failures && failures.remaining > 0) {
       failures.remaining -= 1;
       const { status, headers } = failures;
@@ -115,6 +131,10 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     },
     get requests() {
       return seen;
+    },
+    log,
+    holdNext(match) {
+      return new Promise<void>((arrived) => (hold = { match, arrived }));
     },
     goDown: close,
     async comeUp() {

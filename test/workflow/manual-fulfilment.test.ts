@@ -202,6 +202,35 @@ void test('a leaver holding nothing in a manual application is not held up by it
   );
 });
 
+void test('a termination while a grant task is open turns it into a removal task: what may have been done by hand is checked', async () => {
+  const person = employee();
+  await send(hrEvent('hire', person));
+  const grantTask = await openTask(person);
+  assert.deepEqual(grantTask.grant, ['badge-hq']);
+
+  await send(hrEvent('terminate', person, { urgent: true }));
+  const removal = await eventually('the badge removal task', async () =>
+    (await statusOf(person.id)).tasks.find((t) => t.status === 'open' && t.appId === 'badge'),
+  );
+  assert.deepEqual(removal.revoke, ['badge-hq']);
+  assert.equal(removal.deprovision, 'delete');
+  assert.match(removal.instructions, /badge-hq/);
+  const withdrawn = (await statusOf(person.id)).tasks.find((t) => t.taskId === grantTask.taskId);
+  assert.equal(withdrawn?.status, 'withdrawn');
+
+  await handleOf(person.id).signal(taskDoneSignal, {
+    taskId: removal.taskId,
+    by: FULFILLER,
+    note: 'badge returned',
+  });
+  await attestLockers(person);
+  const result = await handleOf(person.id).result();
+  const badge = result.leaver.applications.find((a) => a.appId === 'badge');
+  assert.equal(badge?.evidence, 'attestation');
+  assert.deepEqual(badge?.revoked, ['badge-hq']);
+  assert.equal(badge?.attestation?.note, 'badge returned');
+});
+
 void test('a mover who no longer needs the manual access gets a revoke task, and holds nothing there once it is attested', async () => {
   const person = employee();
   await send(hrEvent('hire', person));

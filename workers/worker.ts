@@ -1,0 +1,46 @@
+// The identity worker as a process of its own, without the HTTP API (`npm run worker`): run several
+// on one task queue, on one machine or many, against a Temporal cluster (TEMPORAL_ADDRESS or
+// `temporal.address`). Workers are stateless: any of them picks up what another left unfinished.
+import { createLogger } from '../common/logger';
+import { ConfigError, loadConfig, temporalSettings } from '../config/load';
+import { createIdentityWorker } from './identity-worker';
+import { checkSearchAttributes, connectClient, connectWorker } from './temporal';
+
+const logger = createLogger('jml-worker');
+
+async function main(): Promise<void> {
+  const loaded = loadConfig();
+  const settings = temporalSettings(loaded.config);
+  const { address } = settings;
+  if (!address) {
+    throw new ConfigError('configuration', [
+      {
+        path: 'temporal.address',
+        message: 'a worker of its own needs a Temporal server (or set TEMPORAL_ADDRESS)',
+      },
+    ]);
+  }
+  const client = await connectClient({ ...settings, address });
+  await checkSearchAttributes(client, settings.namespace);
+  await client.connection.close();
+  const connection = await connectWorker({ ...settings, address });
+  const { worker, close } = await createIdentityWorker({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    config: loaded.config,
+    policy: loaded.policy,
+    policyVersion: loaded.policyVersion,
+    logger,
+  });
+  logger.info({ taskQueue: settings.taskQueue, namespace: settings.namespace }, 'worker running');
+  // Stops on SIGINT/SIGTERM once the tasks in hand are done (the SDK's shutdown signals).
+  await worker.run();
+  await close();
+  await connection.close();
+}
+
+main().catch((error: unknown) => {
+  logger.error(error instanceof ConfigError ? error.message : error, 'worker failed to start');
+  process.exit(1);
+});
