@@ -1,8 +1,7 @@
 // The jml service in one process: the identity worker and the HTTP API, on one Temporal connection.
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import type { WorkflowBundle } from '@temporalio/worker';
-import { createApiServer } from '../api/server';
+import { createApi, type ApiOptions } from '../api/server';
 import type { Logger } from '../common/logger';
 import type { LoadedConfig, TemporalSettings } from '../config/load';
 import type { IdentitySettings } from '../workflows/messages';
@@ -20,6 +19,8 @@ export interface ServiceOptions {
   logger: Logger;
   /** Overrides the configured HTTP port (tests use 0 for a free one). */
   httpPort?: number;
+  /** Overrides the HTTP server's limits (tests shorten the Temporal deadline). */
+  httpLimits?: ApiOptions['limits'];
   workflowBundle?: WorkflowBundle;
 }
 
@@ -50,8 +51,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   });
   const running = worker.run();
 
-  const server: Server = createApiServer({
+  const api = await createApi({
     client,
+    namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     settings: identitySettings(loaded),
     hrWebhookSecret: config.http.hrWebhookSecret,
@@ -60,12 +62,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     maxBodyBytes: config.http.maxBodyBytes,
     signatureToleranceMs: config.http.signatureTolerance,
     logger,
+    workerRunning: () => worker.getState() === 'RUNNING',
+    limits: options.httpLimits,
   });
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(options.httpPort ?? config.http.port, config.http.host, done);
-  });
-  const { port } = server.address() as AddressInfo;
+  await api.listen({ port: options.httpPort ?? config.http.port, host: config.http.host });
+  const { port } = api.server.address() as AddressInfo;
   logger.info(
     { taskQueue: temporal.taskQueue, namespace: temporal.namespace, policyVersion: loaded.policyVersion },
     'worker running',
@@ -74,7 +75,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   return {
     apiUrl: `http://${config.http.host}:${port}`,
     async stop() {
-      await new Promise<void>((done) => server.close(() => done()));
+      await api.close();
       // The worker stops by itself on SIGINT/SIGTERM; otherwise ask it to.
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;

@@ -262,3 +262,67 @@ void test('a rehire asks for approval again, and a decision meant for the earlie
     (await entitlementsOf(person)).includes('crm-admins'),
   );
 });
+
+/** Where in the run's history the termination was accepted, and whether a grant of `entitlement` ran after it. */
+async function grantStartedAfterTermination(person: Employee, terminateEventId: string, entitlement: string) {
+  const { events } = await handleOf(person.id).fetchHistory();
+  const list = events ?? [];
+  const decode = (payloads: unknown) => JSON.stringify(payloads ?? '');
+  const accepted = list.findIndex(
+    (e) =>
+      e.workflowExecutionSignaledEventAttributes?.signalName === 'hrEvent' &&
+      Buffer.from(
+        (e.workflowExecutionSignaledEventAttributes.input?.payloads?.[0]?.data as Uint8Array | undefined) ??
+          [],
+      )
+        .toString()
+        .includes(terminateEventId),
+  );
+  assert.ok(accepted >= 0, 'the termination is in the history');
+  const grants = new Set<string>();
+  list.forEach((e) => {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityType?.name !== 'provisionInApp') return;
+    const input = Buffer.from(
+      (scheduled.input?.payloads?.[0]?.data as Uint8Array | undefined) ?? [],
+    ).toString();
+    if (input.includes(entitlement)) grants.add(String(e.eventId));
+  });
+  return list.some(
+    (e, index) =>
+      index > accepted &&
+      e.activityTaskStartedEventAttributes &&
+      grants.has(String(e.activityTaskStartedEventAttributes.scheduledEventId)) &&
+      decode(e) !== '',
+  );
+}
+
+void test('an approval decided at the moment of termination is never granted after the termination was accepted (10 trials)', async () => {
+  // The termination follows the decision by 0 to 45 ms, sweeping across the moment the grant starts.
+  const trial = async (lagMs: number) => {
+    const person = employee({ department: 'Sales', title: 'CRM Admin', managerId: MANAGER });
+    await send(hrEvent('hire', person));
+    const request = await pendingRequest(person);
+    const terminate = hrEvent('terminate', person, { urgent: true });
+    await Promise.all([
+      handleOf(person.id).signal(decisionSignal, {
+        requestId: request.requestId,
+        approve: true,
+        approver: MANAGER,
+      }),
+      new Promise((resolve) => setTimeout(resolve, lagMs)).then(() => send(terminate)),
+    ]);
+    const result = await handleOf(person.id).result();
+    assert.equal(
+      await grantStartedAfterTermination(person, terminate.eventId, 'crm-admins'),
+      false,
+      `${person.id}: no grant of crm-admins started after the termination was accepted`,
+    );
+    assert.deepEqual(await entitlementsOf(person), []);
+    // A grant already under way is waited for, so the leaver's first attempt removes it: never a
+    // second attempt because a grant landed beside the leaver.
+    const crm = result.leaver.applications.find((a) => a.appId === 'crm');
+    assert.equal(crm?.attempts, 1, `${person.id}: verified clean at the leaver's first attempt`);
+  };
+  await Promise.all(Array.from({ length: 10 }, (_, i) => trial(i * 5)));
+});

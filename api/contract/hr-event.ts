@@ -1,0 +1,18 @@
+// The HR event intake's answer (the event itself is domain/hr-event.ts).
+import { z } from 'zod';
+import type { IntakeResult } from '../intake';
+
+// Typed against the intake's own result, so a new status cannot go undocumented.
+export const intakeResultSchema: z.ZodType<IntakeResult & { eventId: string }> = z
+  .object({
+    workflowId: z.string(),
+    eventId: z.string(),
+    status: z
+      .enum(['accepted', 'duplicate', 'stale'])
+      .describe(
+        "`accepted`: handed to the person's workflow, which processes each eventId once; " +
+          '`duplicate`: a finished run already processed this eventId; ' +
+          "`stale`: it predates that run's termination, so nothing was started",
+      ),
+  })
+  .meta({ id: 'IntakeResult' });

@@ -1,0 +1,47 @@
+// One place that turns every failure into the API's answer shape: routes' own refusals, validation
+// problems naming each field, 413, 503 + Retry-After while Temporal is unreachable, and 500 (logged)
+// for anything else.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { describeIssues } from '../domain/hr-event';
+import { HttpError } from './http-error';
+import { isTemporalUnavailable, temporalUnavailable } from './temporal-unavailable';
+import { invalidErrorName, RequestValidationError } from './validation';
+
+export function handleErrors(
+  app: FastifyInstance,
+  options: { maxBodyBytes: number; temporalDeadlineMs: number },
+) {
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    const answer = answerFor(error, request.routeOptions.config, options);
+    if (answer.status === 503) request.log.warn({ err: error.message }, 'Temporal unavailable');
+    else if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(answer.status).headers(answer.headers).type('application/json').send(answer.body);
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found' }));
+}
+
+function answerFor(
+  error: FastifyError | HttpError,
+  config: { invalidBody?: string; invalidParams?: string },
+  options: { maxBodyBytes: number; temporalDeadlineMs: number },
+): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof RequestValidationError) {
+    const name = invalidErrorName(error.validationContext, config);
+    return new HttpError(400, { error: name, problems: describeIssues(error.zodError) });
+  }
+  if (error.statusCode === 413) {
+    return new HttpError(413, {
+      error: 'payload_too_large',
+      message: `body exceeds ${options.maxBodyBytes} bytes`,
+    });
+  }
+  if (isTemporalUnavailable(error)) return temporalUnavailable(options.temporalDeadlineMs);
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return new HttpError(error.statusCode, { error: 'bad_request', message: error.message });
+  }
+  return new HttpError(500, {
+    error: 'internal_error',
+    message: 'the request could not be processed; see the server log',
+  });
+}

@@ -1,0 +1,48 @@
+// What the HTTP API needs from the service that runs it, and the limits a maintained server enforces.
+import type { Client } from '@temporalio/client';
+import type { Logger } from '../common/logger';
+import type { IdentitySettings } from '../workflows/messages';
+
+export interface ApiOptions {
+  client: Client;
+  namespace: string;
+  taskQueue: string;
+  settings: IdentitySettings;
+  hrWebhookSecret: string;
+  apiToken: string;
+  /** Verifies personal tokens; without it only the API token is accepted. */
+  personalTokenSecret?: string;
+  maxBodyBytes: number;
+  signatureToleranceMs: number;
+  logger: Logger;
+  /** Whether this process's worker is running (readiness); without it only Temporal's pollers count. */
+  workerRunning?: () => boolean;
+  limits?: Partial<ServerLimits>;
+}
+
+export interface ServerLimits {
+  /** Longest a route waits for Temporal before answering 503. Default 5 s. */
+  temporalDeadlineMs: number;
+  /** Longest /readyz waits for Temporal. Default 2 s. */
+  readinessDeadlineMs: number;
+  /** A request must arrive whole within this. Default 30 s (longer than any Temporal wait). */
+  requestTimeoutMs: number;
+  /** The request's headers must arrive within this (slow-loris). Default 10 s. */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. Default 5 s. */
+  keepAliveTimeoutMs: number;
+  /** A socket with no activity at all is closed after this. Default 60 s. */
+  connectionTimeoutMs: number;
+  /** Open connections one client address may hold; more are answered 429 and closed. Default 32. */
+  maxConnectionsPerClient: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  temporalDeadlineMs: 5_000,
+  readinessDeadlineMs: 2_000,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  connectionTimeoutMs: 60_000,
+  maxConnectionsPerClient: 32,
+};

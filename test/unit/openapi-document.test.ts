@@ -1,0 +1,49 @@
+// The committed openapi.json is the contract reviewers read: it must be what the routes generate.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateOpenApiDocument } from '../../api/openapi-document';
+
+interface Operation {
+  security?: Record<string, string[]>[];
+  requestBody?: { required?: boolean };
+  responses: Record<string, unknown>;
+}
+type Document = { openapi: string; paths: Record<string, Record<string, Operation>> };
+
+const committed = () =>
+  JSON.parse(readFileSync(join(__dirname, '..', '..', 'openapi.json'), 'utf8')) as Document;
+
+void test('openapi.json is the document the routes generate (run `npm run openapi` after changing the API)', async () => {
+  assert.deepEqual(committed(), await generateOpenApiDocument());
+});
+
+void test('the document describes every route with its authentication and answers', () => {
+  const { openapi, paths } = committed();
+  assert.equal(openapi, '3.1.0');
+  assert.deepEqual(Object.keys(paths).sort(), [
+    '/healthz',
+    '/readyz',
+    '/v1/approvals',
+    '/v1/approvals/{requestId}',
+    '/v1/hr/events',
+    '/v1/identities/{employeeId}',
+    '/v1/identities/{employeeId}/retry',
+    '/v1/tasks',
+    '/v1/tasks/{taskId}',
+  ]);
+  const hr = paths['/v1/hr/events']!.post!;
+  assert.deepEqual(hr.security, [{ hrSignature: [] }]);
+  assert.deepEqual(Object.keys(hr.responses).sort(), ['202', '400', '401', '413', '503']);
+  const retry = paths['/v1/identities/{employeeId}/retry']!.post!;
+  assert.equal(retry.requestBody?.required, false, 'no body retries every failing application');
+  for (const [path, item] of Object.entries(paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (path.startsWith('/v1/') && path !== '/v1/hr/events') {
+        assert.deepEqual(operation.security, [{ bearer: [] }], `${method} ${path}`);
+        assert.ok('401' in operation.responses && '503' in operation.responses, `${method} ${path}`);
+      }
+    }
+  }
+});
