@@ -2,6 +2,7 @@
 // a task channel where people do the work by hand.
 import type { ApplicationConfig, ManualApplicationConfig } from '../domain/config';
 import type { Connector } from './connector';
+import { KeycloakConnector } from './keycloak/keycloak-connector';
 import { LdapConnector } from './ldap/ldap-connector';
 import { ManualTaskChannel, type TaskLog } from './manual/task-channel';
 import { PostgresConnector } from './postgres/postgres-connector';
@@ -13,6 +14,7 @@ export function createConnectors(apps: ApplicationConfig[]): Map<string, Connect
     if (app.kind === 'scim') connectors.set(app.id, new ScimConnector(app));
     if (app.kind === 'ldap') connectors.set(app.id, new LdapConnector(app));
     if (app.kind === 'postgres') connectors.set(app.id, new PostgresConnector(app));
+    if (app.kind === 'keycloak') connectors.set(app.id, new KeycloakConnector(app));
   }
   return connectors;
 }

@@ -1,0 +1,300 @@
+// Keycloak connector: accounts are realm users found by username and tied to the employee by a user
+// attribute (default `jmlEmployeeId`); entitlements are groups and realm roles (keycloak-entitlements.ts);
+// disable sets `enabled: false`; sessions are user and offline sessions (keycloak-sessions.ts).
+import type { AccountRef, AppState } from '../../domain/app-state';
+import { unverifiableState } from '../../domain/app-state';
+import type { KeycloakApplicationConfig } from '../../domain/config';
+import type { AccountProfile, Connector } from '../connector';
+import { PermanentConnectorError, TransientConnectorError, UnverifiableError } from '../errors';
+import {
+  groupByPath,
+  groupEntitlement,
+  isDefaultRole,
+  parseEntitlement,
+  ROLE_PREFIX,
+} from './keycloak-entitlements';
+import { KeycloakHttp } from './keycloak-http';
+import { countSessions, endSessions } from './keycloak-sessions';
+
+interface KeycloakUser {
+  id: string;
+  username: string;
+  enabled?: boolean;
+  attributes?: Record<string, string[] | undefined>;
+}
+
+interface Named {
+  id: string;
+  name: string;
+  path?: string;
+}
+
+type Ownership =
+  | { kind: 'own'; user: KeycloakUser }
+  | { kind: 'none' }
+  | { kind: 'other'; owner: string }
+  | { kind: 'unowned'; username: string };
+
+/** Groups are read a page at a time; a short page is the last. */
+const GROUP_PAGE = 100;
+
+export class KeycloakConnector implements Connector {
+  readonly appId: string;
+  private readonly http: KeycloakHttp;
+
+  constructor(private readonly config: KeycloakApplicationConfig) {
+    this.appId = config.id;
+    this.http = new KeycloakHttp({
+      appId: config.id,
+      baseUrl: config.baseUrl,
+      realm: config.realm,
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      timeoutMs: config.requestTimeout,
+    });
+  }
+
+  async ensureAccount(profile: AccountProfile): Promise<{ created: boolean; accountId: string }> {
+    const { status, headers, body } = await this.http.request('POST', '/users', {
+      body: {
+        username: profile.userName,
+        email: profile.email,
+        firstName: profile.givenName,
+        lastName: profile.familyName,
+        enabled: true,
+        attributes: { [this.config.ownerAttribute]: [profile.employeeId] },
+        requiredActions: this.config.requiredActions,
+      },
+      accept: [409],
+    });
+    if (status === 409) return { created: false, accountId: await this.adopt(profile, body) };
+    const id = headers.get('location')?.split('/').pop();
+    if (!id)
+      throw new PermanentConnectorError(
+        `${this.appId}: Keycloak created "${profile.userName}" without saying its id`,
+      );
+    await this.checkOwnerKept(id, profile);
+    return { created: true, accountId: id };
+  }
+
+  async grant(ref: AccountRef, entitlement: string): Promise<void> {
+    const user = await this.ownUser(ref);
+    if (!user)
+      throw new PermanentConnectorError(`no account of ${ref.employeeId} to grant "${entitlement}" to`);
+    const target = parseEntitlement(entitlement);
+    if (target.kind === 'group') {
+      const group = await this.find(groupByPath(target.path));
+      if (!group) throw new PermanentConnectorError(`${this.appId}: group "${entitlement}" does not exist`);
+      await this.http.request('PUT', `${userPath(user.id)}/groups/${encodeURIComponent(group.id)}`);
+    } else {
+      const role = await this.find(`/roles/${encodeURIComponent(target.name)}`);
+      if (!role)
+        throw new PermanentConnectorError(`${this.appId}: realm role "${target.name}" does not exist`);
+      await this.http.request('POST', `${userPath(user.id)}/role-mappings/realm`, {
+        body: [{ id: role.id, name: role.name }],
+      });
+    }
+  }
+
+  async revoke(ref: AccountRef, entitlement: string): Promise<void> {
+    const user = await this.ownUser(ref);
+    if (!user) return;
+    const target = parseEntitlement(entitlement);
+    if (target.kind === 'group') {
+      const group = await this.find(groupByPath(target.path));
+      if (!group) return;
+      await this.http.request('DELETE', `${userPath(user.id)}/groups/${encodeURIComponent(group.id)}`, {
+        accept: [404],
+      });
+    } else {
+      const role = await this.find(`/roles/${encodeURIComponent(target.name)}`);
+      if (!role) return;
+      await this.http.request('DELETE', `${userPath(user.id)}/role-mappings/realm`, {
+        body: [{ id: role.id, name: role.name }],
+        accept: [404],
+      });
+    }
+  }
+
+  async disable(ref: AccountRef): Promise<void> {
+    const user = await this.ownUser(ref);
+    if (user) await this.setEnabled(user.id, false);
+  }
+
+  async delete(ref: AccountRef): Promise<void> {
+    const user = await this.ownUser(ref);
+    if (!user) return;
+    const path = userPath(user.id);
+    // Sign-in paths go first, each on its own: should the user's deletion then fail (or a user
+    // federation refuse it), no linked identity provider or second factor still lets them in.
+    const links = await this.list<{ identityProvider?: string }>(`${path}/federated-identity`);
+    for (const link of links) {
+      if (!link.identityProvider) continue;
+      await this.http.request(
+        'DELETE',
+        `${path}/federated-identity/${encodeURIComponent(link.identityProvider)}`,
+        {
+          accept: [404],
+        },
+      );
+    }
+    for (const credential of await this.list<{ id?: string }>(`${path}/credentials`)) {
+      if (!credential.id) continue;
+      await this.http.request('DELETE', `${path}/credentials/${encodeURIComponent(credential.id)}`, {
+        accept: [404],
+      });
+    }
+    await this.http.request('DELETE', path, { accept: [404] });
+  }
+
+  async terminateSessions(ref: AccountRef): Promise<number> {
+    const user = await this.ownUser(ref);
+    return user ? endSessions(this.http, userPath(user.id)) : 0;
+  }
+
+  async readState(ref: AccountRef): Promise<AppState> {
+    const found = await this.ownership(ref);
+    const nothing = { exists: false, active: false, entitlements: [], openSessions: 0 };
+    if (found.kind === 'none') return nothing;
+    if (found.kind === 'other') return { ...nothing, heldBy: found.owner };
+    if (found.kind === 'unowned') return unverifiableState(unownedProblem(found.username, ref, this.config));
+    const { user } = found;
+    const path = userPath(user.id);
+    const [groups, roles, sessions] = await Promise.all([
+      this.groupsOf(path),
+      this.list<Named>(`${path}/role-mappings/realm`),
+      countSessions(this.http, path),
+    ]);
+    const roleNames = roles
+      .filter((r) => !isDefaultRole(r.name, this.config.realm))
+      .map((r) => ROLE_PREFIX + r.name);
+    return {
+      exists: true,
+      active: user.enabled === true,
+      entitlements: [...groups, ...roleNames].sort(),
+      openSessions: sessions,
+      accountId: user.id,
+    };
+  }
+
+  close(): Promise<void> {
+    // fetch keeps no connection that needs closing.
+    return Promise.resolve();
+  }
+
+  /** Takes over an existing user only when the owner attribute names the same person, and enables it. */
+  private async adopt(profile: AccountProfile, conflict: unknown): Promise<string> {
+    const found = await this.ownership({ ...profile, accountId: undefined });
+    if (found.kind === 'none') {
+      // 409 without a user of that name: another unique field (the email) is taken.
+      const reason = (conflict as { errorMessage?: unknown } | undefined)?.errorMessage;
+      throw new PermanentConnectorError(
+        `${this.appId}: Keycloak refused to create "${profile.userName}": ${typeof reason === 'string' ? reason : 'conflict'}`,
+      );
+    }
+    if (found.kind === 'unowned')
+      throw new PermanentConnectorError(unownedProblem(found.username, profile, this.config));
+    if (found.kind === 'other') {
+      throw new PermanentConnectorError(
+        `user "${profile.userName}" already exists for ${found.owner}, not ${profile.employeeId}: refusing to adopt another person's account`,
+      );
+    }
+    if (found.user.enabled !== true) await this.setEnabled(found.user.id, true);
+    return found.user.id;
+  }
+
+  /**
+   * Keycloak drops attributes its user profile does not declare. A user created without the owner
+   * attribute would be nobody's, so it is removed again and the realm's configuration named instead.
+   */
+  private async checkOwnerKept(id: string, profile: AccountProfile): Promise<void> {
+    const user = await this.userById(id);
+    if (!user)
+      throw new TransientConnectorError(
+        `${this.appId}: user "${profile.userName}" vanished right after it was created`,
+      );
+    if (ownerOf(user, this.config.ownerAttribute) === profile.employeeId) return;
+    await this.http.request('DELETE', userPath(id), { accept: [404] });
+    throw new PermanentConnectorError(
+      `${this.appId}: realm "${this.config.realm}" does not keep the user attribute "${this.config.ownerAttribute}"; declare it in the realm's user profile (Realm settings → User profile, editable and viewable by admins only)`,
+    );
+  }
+
+  /** Partial update: Keycloak keeps every field the representation leaves out (when it carries no attributes). */
+  private async setEnabled(id: string, enabled: boolean): Promise<void> {
+    await this.http.request('PUT', userPath(id), { body: { enabled } });
+  }
+
+  /**
+   * Whose the person's user is: the id jml recorded, else the user with that username (Keycloak keeps
+   * usernames in lower case), weighed by the owner attribute jml writes on every user it creates.
+   */
+  private async ownership(ref: AccountRef): Promise<Ownership> {
+    let user: KeycloakUser | undefined;
+    if (ref.accountId) user = await this.userById(ref.accountId);
+    user ??= await this.findByUsername(ref.userName);
+    if (!user) return { kind: 'none' };
+    const owner = ownerOf(user, this.config.ownerAttribute);
+    if (owner === ref.employeeId) return { kind: 'own', user };
+    return owner ? { kind: 'other', owner } : { kind: 'unowned', username: user.username };
+  }
+
+  private async ownUser(ref: AccountRef): Promise<KeycloakUser | undefined> {
+    const found = await this.ownership(ref);
+    if (found.kind === 'own') return found.user;
+    if (found.kind === 'unowned')
+      throw new UnverifiableError(unownedProblem(found.username, ref, this.config));
+    return undefined;
+  }
+
+  private async userById(id: string): Promise<KeycloakUser | undefined> {
+    const { status, body } = await this.http.request('GET', userPath(id), { accept: [404] });
+    return status === 404 ? undefined : (body as KeycloakUser);
+  }
+
+  private async findByUsername(userName: string): Promise<KeycloakUser | undefined> {
+    const query = new URLSearchParams({ username: userName, exact: 'true', briefRepresentation: 'false' });
+    const users = await this.list<KeycloakUser>(`/users?${query.toString()}`);
+    // `exact` is a search option, not a promise: only a username that really matches counts.
+    return users.find((u) => u.username.toLowerCase() === userName.toLowerCase());
+  }
+
+  private async groupsOf(path: string): Promise<string[]> {
+    const names: string[] = [];
+    for (let first = 0; ; first += GROUP_PAGE) {
+      const query = new URLSearchParams({
+        briefRepresentation: 'true',
+        first: String(first),
+        max: String(GROUP_PAGE),
+      });
+      const page = await this.list<Named>(`${path}/groups?${query.toString()}`);
+      names.push(...page.map((g) => groupEntitlement(g.path ?? g.name)));
+      if (page.length < GROUP_PAGE) return names;
+    }
+  }
+
+  /** The object at path, or undefined on 404. */
+  private async find(path: string): Promise<Named | undefined> {
+    const { status, body } = await this.http.request('GET', path, { accept: [404] });
+    return status === 404 ? undefined : (body as Named);
+  }
+
+  private async list<T>(path: string): Promise<T[]> {
+    const { body } = await this.http.request('GET', path);
+    if (!Array.isArray(body))
+      throw new UnverifiableError(`${this.appId}: GET ${path} did not answer with a list`);
+    return body as T[];
+  }
+}
+
+function userPath(id: string): string {
+  return `/users/${encodeURIComponent(id)}`;
+}
+
+function ownerOf(user: KeycloakUser, attribute: string): string | undefined {
+  return user.attributes?.[attribute]?.[0];
+}
+
+function unownedProblem(username: string, ref: AccountRef, config: KeycloakApplicationConfig): string {
+  return `user "${username}" exists without the ${config.ownerAttribute} attribute, so jml cannot show it is ${ref.employeeId}'s and does not touch it; set ${config.ownerAttribute} to ${ref.employeeId} if it is theirs, or rename or remove it`;
+}

@@ -1,0 +1,30 @@
+// How jml names Keycloak entitlements: `role:<name>` is a realm role, anything else is a group path
+// (`engineering`, or `engineering/backend` for a subgroup; a leading `/` may be written or left out).
+
+export const ROLE_PREFIX = 'role:';
+
+export type KeycloakEntitlement = { kind: 'role'; name: string } | { kind: 'group'; path: string };
+
+export function parseEntitlement(entitlement: string): KeycloakEntitlement {
+  if (entitlement.startsWith(ROLE_PREFIX))
+    return { kind: 'role', name: entitlement.slice(ROLE_PREFIX.length) };
+  return { kind: 'group', path: entitlement.replace(/^\/+/, '') };
+}
+
+/** The Admin API path that finds a group by its path, each segment encoded on its own. */
+export function groupByPath(path: string): string {
+  return `/group-by-path/${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** The entitlement name of a group the user is in, from the `path` Keycloak reports (`/a/b`). */
+export function groupEntitlement(path: string): string {
+  return path.replace(/^\/+/, '');
+}
+
+/**
+ * Every user gets the realm's default role (`default-roles-<realm>`) on creation; it is the realm's
+ * baseline, not an entitlement jml grants or a leaver can lose, so it is not reported.
+ */
+export function isDefaultRole(name: string, realm: string): boolean {
+  return name === `default-roles-${realm.toLowerCase()}`;
+}

@@ -1,0 +1,149 @@
+// Keycloak for tests and samples: the pinned server distribution from Maven Central, installed once
+// into .tools/keycloak, run in dev mode on loopback ports with an in-memory database.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startChild } from './child';
+import { freePort } from './ports';
+import { python, TOOLS_DIR } from './tools';
+
+/** 25.0.6 is the last release that runs on Java 17 (Keycloak 26 needs Java 21, which bookworm lacks). */
+export const KEYCLOAK = {
+  version: '25.0.6',
+  sha256: 'cfec876e5f3c1849756ce2d4327c708ddc6e24a86ab939a69787f19b503d8e36',
+} as const;
+
+const DIST_URL = `https://repo1.maven.org/maven2/org/keycloak/keycloak-quarkus-dist/${KEYCLOAK.version}/keycloak-quarkus-dist-${KEYCLOAK.version}.zip`;
+const MIN_JAVA = 17;
+const START_DEADLINE_MS = 120_000;
+
+export interface KeycloakServer {
+  baseUrl: string;
+  adminUser: string;
+  adminPassword: string;
+  /** How long the server took from spawn to answering, in ms. */
+  startMs: number;
+  stop(): Promise<void>;
+}
+
+/** The Java major version on PATH (or JAVA_HOME), or undefined when there is none. */
+export function javaVersion(): number | undefined {
+  const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+  // `java -version` writes to stderr.
+  const result = spawnSync(java, ['-version'], { encoding: 'utf8' });
+  return result.error ? undefined : parseJavaVersion(`${result.stderr}${result.stdout}`);
+}
+
+function parseJavaVersion(text: string): number | undefined {
+  const match = /version "(\d+)/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The Keycloak home in .tools/ (KEYCLOAK_HOME first when set), downloaded and checked on first use. */
+export function keycloakHome(): string {
+  if (process.env.KEYCLOAK_HOME) return process.env.KEYCLOAK_HOME;
+  const home = join(TOOLS_DIR, 'keycloak', `keycloak-${KEYCLOAK.version}`);
+  if (existsSync(join(home, 'bin', 'kc.sh'))) return home;
+  const staging = join(TOOLS_DIR, 'keycloak', `.staging-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    const zip = join(staging, 'keycloak.zip');
+    console.error(`downloading Keycloak ${KEYCLOAK.version} from Maven Central …`);
+    execFileSync('curl', ['-fsSL', '--retry', '3', '-o', zip, DIST_URL], { stdio: 'inherit' });
+    const actual = createHash('sha256').update(readFileSync(zip)).digest('hex');
+    if (actual !== KEYCLOAK.sha256) {
+      throw new Error(
+        `Keycloak download has sha256 ${actual}, expected ${KEYCLOAK.sha256}: refusing to use it`,
+      );
+    }
+    // Python's zipfile, because a fresh machine may lack unzip; it drops the executable bits, so
+    // the scripts get them back.
+    execFileSync(python(), ['-m', 'zipfile', '-e', zip, staging], { stdio: 'inherit' });
+    const bin = join(staging, `keycloak-${KEYCLOAK.version}`, 'bin');
+    for (const name of readdirSync(bin)) if (name.endsWith('.sh')) chmodSync(join(bin, name), 0o755);
+    // Renamed into place only when complete, so an interrupted install is never taken for a finished one.
+    renameSync(join(staging, `keycloak-${KEYCLOAK.version}`), home);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return home;
+}
+
+function missingJavaMessage(found: number | undefined): string {
+  const what = found === undefined ? 'no Java runtime was found' : `Java ${found} was found`;
+  const fix = 'Install one with: apt-get install -y openjdk-17-jre-headless';
+  return `Keycloak ${KEYCLOAK.version} needs Java ${MIN_JAVA} or later, but ${what}. ${fix}`;
+}
+
+/**
+ * Starts Keycloak in dev mode on a free loopback port, with an in-memory database and its
+ * transaction log in a temp directory, so nothing persists and several can run side by side.
+ */
+export async function startKeycloak(options: { port?: number } = {}): Promise<KeycloakServer> {
+  const java = javaVersion();
+  if (java === undefined || java < MIN_JAVA) throw new Error(missingJavaMessage(java));
+  const home = keycloakHome();
+  const port = options.port ?? (await freePort());
+  const managementPort = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'jml-keycloak-'));
+  const adminUser = 'admin';
+  const adminPassword = randomBytes(18).toString('base64url');
+  const started = Date.now();
+  const child = startChild(
+    join(home, 'bin', 'kc.sh'),
+    [
+      'start-dev',
+      '--db=dev-mem',
+      '--http-host=127.0.0.1',
+      `--http-port=${port}`,
+      `--http-management-port=${managementPort}`,
+      '--log-level=warn',
+    ],
+    {
+      name: 'keycloak',
+      cwd: dir,
+      env: {
+        ...process.env,
+        // Keycloak 25 reads the bootstrap admin from these (26 renames them KC_BOOTSTRAP_ADMIN_*).
+        KEYCLOAK_ADMIN: adminUser,
+        KEYCLOAK_ADMIN_PASSWORD: adminPassword,
+        JAVA_OPTS_APPEND: `-Dquarkus.transaction-manager.object-store.directory=${join(dir, 'transaction-logs')}`,
+      },
+    },
+  );
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await child.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForRealm(
+      baseUrl,
+      () => child.process.exitCode !== null,
+      () => child.output(),
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { baseUrl, adminUser, adminPassword, startMs: Date.now() - started, stop };
+}
+
+async function waitForRealm(baseUrl: string, exited: () => boolean, output: () => string): Promise<void> {
+  const deadline = Date.now() + START_DEADLINE_MS;
+  while (Date.now() < deadline) {
+    if (exited()) throw new Error(`Keycloak exited during startup:\n${output()}`);
+    try {
+      const response = await fetch(`${baseUrl}/realms/master`, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`Keycloak did not answer on ${baseUrl} within ${START_DEADLINE_MS} ms:\n${output()}`);
+}
