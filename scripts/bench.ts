@@ -13,10 +13,15 @@ import { identityWorkflowId } from '../domain/lifecycle';
 import { connectClient } from '../workers/temporal';
 import { installTemporalLogger } from '../workers/runtime-logger';
 import { startService } from '../workers/service';
+import { measureWorkerLoss } from './bench-worker-loss';
 import { createScimGroups, startScimServer } from './lib/scim-server';
 import { startDevServer } from './lib/temporal-dev-server';
 
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 20);
+/** Leavers whose worker is killed mid-call (0 skips that part). */
+const LOSS_TRIALS = Number(process.env.BENCH_WORKER_LOSS ?? 3);
+/** As workflows/activities-proxy.ts sets it. */
+const HEARTBEAT_TIMEOUT_MS = 5_000;
 const SECRET = 'bench-secret';
 const TOKEN = 'bench-token';
 
@@ -153,6 +158,20 @@ async function main(): Promise<void> {
     console.log(`  jml: HR event 202 → every application verified: ${fmt(jml)}`);
     console.log(`  sequential script, same calls, no workflow:     ${fmt(script)}`);
     console.log(`  ratio jml / script (median): ${(jml.median / script.median).toFixed(2)}`);
+
+    if (LOSS_TRIALS > 0) {
+      const loss = await measureWorkerLoss(client, server.address, dir, LOSS_TRIALS);
+      const retried = stats(loss.retriedAfterMs);
+      const verified = stats(loss.verifiedAfterMs);
+      console.log(
+        `worker killed mid-call in a leaver (2 workers, the one running the call killed), ${LOSS_TRIALS} trials`,
+      );
+      console.log(`  kill → the other worker retries the call:  ${fmt(retried)}`);
+      console.log(`  kill → every application verified:        ${fmt(verified)}`);
+      console.log(
+        `  bound: heartbeat timeout ${HEARTBEAT_TIMEOUT_MS / 1000} s; without heartbeats it is the start-to-close timeout, 120 s (ratio ${(120_000 / verified.median).toFixed(1)}x)`,
+      );
+    }
   } finally {
     await Promise.all([...connectors.values()].map((c) => c.close()));
     await client.connection.close();

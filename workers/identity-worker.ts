@@ -33,6 +33,8 @@ export async function createIdentityWorker(
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    // A workflow cached on a worker that died waits this long before another worker takes it (default 10 s).
+    stickyQueueScheduleToStartTimeout: '2s',
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),

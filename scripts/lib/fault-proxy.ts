@@ -1,8 +1,8 @@
-// A real HTTP reverse proxy in front of a real server, for fault injection: it answers chosen
+// A real HTTP reverse proxy (for tests and the benchmark) in front of a real server, for fault injection: it answers chosen
 // error statuses instead of forwarding, or stops listening altogether, so connectors meet
 // 429s, 5xxs and refused connections the way they would in production.
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { freePort } from '../../scripts/lib/ports';
+import { freePort } from './ports';
 
 export interface FaultProxy {
   port: number;

@@ -8,7 +8,7 @@ import { ScimConnector } from '../../connectors/scim/scim-connector';
 import { ScimRequestError } from '../../connectors/scim/scim-http';
 import { freePort } from '../../scripts/lib/ports';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
+import { startFaultProxy, type FaultProxy } from '../../scripts/lib/fault-proxy';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const TOKEN = 'scim-test-token';

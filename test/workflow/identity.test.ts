@@ -9,7 +9,7 @@ import type { ScimApplicationConfig } from '../../domain/config';
 import { NeedsAttentionKey, LifecycleStageKey } from '../../workflows/messages';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { buildConfig } from '../support/config';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
+import { startFaultProxy, type FaultProxy } from '../../scripts/lib/fault-proxy';
 import { recordHistory } from '../support/histories';
 import { employee, hrEvent } from '../support/people';
 import { startTestWorker, type TestWorker } from '../support/temporal';

@@ -15,7 +15,7 @@ import { PROJECT_ROOT } from '../../scripts/lib/tools';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { statusQuery } from '../../workflows/messages';
 import type { identityWorkflow } from '../../workflows/identity';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
+import { startFaultProxy, type FaultProxy } from '../../scripts/lib/fault-proxy';
 import { employee, hrEvent } from '../support/people';
 import { temporalAddress } from '../support/temporal';
 import { eventually } from '../support/wait';
