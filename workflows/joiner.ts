@@ -58,11 +58,7 @@ export async function runJoiner(
     (appId) => (plan.apps[appId]?.length ?? 0) > 0 || (held[appId]?.length ?? 0) > 0,
   );
   ctx.progress.begin(appIds);
-  ctx.progress.describe(
-    needsApproval.length
-      ? `granting access in ${appIds.join(', ')}; ${needsApproval.length} privileged grant(s) wait for approval`
-      : `granting access in ${appIds.join(', ') || 'no application'}`,
-  );
+  ctx.progress.describe(`granting access in ${appIds.join(', ') || 'no application'}`);
 
   const revokeLater: ScheduledRevocation[] = [];
   const [applications, approvals] = await Promise.all([

@@ -18,7 +18,8 @@ const RETRYABLE = new Set<AppStepStatus>(['failing', 'unverifiable']);
 
 export class Progress {
   stage: LifecycleStage;
-  waitingFor = 'waiting for HR events';
+  /** What the current step does, in words; what waits on people is added from live state. */
+  private activity = 'waiting for HR events';
   private apps = new Map<string, AppProgress>();
   private retryNow = new Set<string>();
   private attentionFlag = false;
@@ -37,8 +38,21 @@ export class Progress {
   }
 
   describe(text: string): void {
-    this.waitingFor = text;
+    this.activity = text;
     setCurrentDetails(this.details());
+  }
+
+  /**
+   * In words, what the workflow is doing or waiting for: derived from the state each time it is read
+   * (pending approvals, open tasks, applications needing a person), so it cannot go stale.
+   */
+  get waitingFor(): string {
+    const parts = [this.activity];
+    if (this.approvals.length) parts.push(`${this.approvals.length} privileged grant(s) wait for approval`);
+    if (this.tasks.length) parts.push(`${this.tasks.length} manual task(s) wait for someone to attest them`);
+    const stuck = [...this.apps.values()].filter((a) => NEEDS_A_PERSON.has(a.status)).map((a) => a.appId);
+    if (stuck.length) parts.push(`${stuck.join(', ')} need(s) attention`);
+    return parts.join('; ');
   }
 
   /** Starts tracking a new step across these applications. */

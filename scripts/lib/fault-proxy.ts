@@ -19,6 +19,8 @@ export interface FaultProxy {
    * hung), and its connection is dropped when the client goes away. Resolves when it arrives.
    */
   holdNext(match: (method: string, path: string) => boolean): Promise<void>;
+  /** Forwards the next request for which `match` holds only after `ms`; resolves when it arrives. */
+  delayNext(match: (method: string, path: string) => boolean, ms: number): Promise<void>;
   /** Stops listening and drops open connections, so clients get ECONNREFUSED. */
   goDown(): Promise<void>;
   /** Listens again on the same port. */
@@ -51,6 +53,8 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   let seen = 0;
   const log: string[] = [];
   let hold: { match: (method: string, path: string) => boolean; arrived: () => void } | undefined;
+  let delay:
+    { match: (method: string, path: string) => boolean; ms: number; arrived: () => void } | undefined;
   let failures: { remaining: number; status: number; headers: Record<string, string> } | undefined;
 
   const forward = (req: IncomingMessage, res: ServerResponse) => {
@@ -81,6 +85,13 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     seen += 1;
     log.push(`${req.method} ${req.url}`);
+    if (delay?.match(req.method ?? '', req.url ?? '')) {
+      const { ms, arrived } = delay;
+      delay = undefined;
+      arrived();
+      setTimeout(() => forward(req, res), ms);
+      return;
+    }
     if (hold?.match(req.method ?? '', req.url ?? '')) {
       hold.arrived();
       hold = undefined;
@@ -135,6 +146,9 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     log,
     holdNext(match) {
       return new Promise<void>((arrived) => (hold = { match, arrived }));
+    },
+    delayNext(match, ms) {
+      return new Promise<void>((arrived) => (delay = { match, ms, arrived }));
     },
     goDown: close,
     async comeUp() {

@@ -10,6 +10,7 @@ import type { ApprovalRequest } from '../../domain/lifecycle';
 import { decideUpdate, decisionSignal, PendingApprovalsKey } from '../../workflows/messages';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { buildConfig } from '../support/config';
+import { startFaultProxy, type FaultProxy } from '../../scripts/lib/fault-proxy';
 import { recordHistory } from '../support/histories';
 import { employee, hrEvent } from '../support/people';
 import { startTestWorker, type TestWorker } from '../support/temporal';
@@ -23,14 +24,17 @@ const SECURITY = ['S0001', 'S0002'];
 let crm: ScimServer;
 let worker: TestWorker;
 let crmApp: ScimConnector;
+/** In front of crm, so a grant can be made slow; checks read crm directly. */
+let proxy: FaultProxy;
 const settings = { joinerLeadTimeMs: 0, maxRetryIntervalMs: 1000 };
 
 before(async () => {
   crm = await startScimServer({ token: TOKEN });
+  proxy = await startFaultProxy(crm.port);
   await createScimGroups(crm, ['crm-users', 'crm-admins', 'crm-billing']);
   const loaded = buildConfig({
     secrets: { TOKEN },
-    applications: [{ id: 'crm', kind: 'scim', baseUrl: crm.baseUrl, token: { env: 'TOKEN' } }],
+    applications: [{ id: 'crm', kind: 'scim', baseUrl: proxy.url('/v2'), token: { env: 'TOKEN' } }],
     owners: { crm: [OWNER] },
     approverGroups: { security: SECURITY },
     entitlements: {
@@ -51,12 +55,16 @@ before(async () => {
       { id: 'billing', when: { title: ['Billing Lead'] }, grants: { crm: ['crm-billing'] } },
     ],
   });
-  crmApp = new ScimConnector(loaded.config.applications[0] as ScimApplicationConfig);
+  crmApp = new ScimConnector({
+    ...(loaded.config.applications[0] as ScimApplicationConfig),
+    baseUrl: crm.baseUrl,
+  });
   worker = await startTestWorker(loaded);
 });
 
 after(async () => {
   await worker?.stop();
+  await proxy?.stop();
   await crm?.stop();
 });
 
@@ -263,38 +271,30 @@ void test('a rehire asks for approval again, and a decision meant for the earlie
   );
 });
 
-/** Where in the run's history the termination was accepted, and whether a grant of `entitlement` ran after it. */
-async function grantStartedAfterTermination(person: Employee, terminateEventId: string, entitlement: string) {
+/** Whether a grant of `entitlement` was asked of the application after the termination was accepted. */
+async function grantScheduledAfterTermination(
+  person: Employee,
+  terminateEventId: string,
+  entitlement: string,
+) {
   const { events } = await handleOf(person.id).fetchHistory();
   const list = events ?? [];
-  const decode = (payloads: unknown) => JSON.stringify(payloads ?? '');
+  const text = (payload: { data?: Uint8Array | null } | undefined) =>
+    Buffer.from(payload?.data ?? []).toString();
   const accepted = list.findIndex(
     (e) =>
       e.workflowExecutionSignaledEventAttributes?.signalName === 'hrEvent' &&
-      Buffer.from(
-        (e.workflowExecutionSignaledEventAttributes.input?.payloads?.[0]?.data as Uint8Array | undefined) ??
-          [],
-      )
-        .toString()
-        .includes(terminateEventId),
+      text(e.workflowExecutionSignaledEventAttributes.input?.payloads?.[0]).includes(terminateEventId),
   );
   assert.ok(accepted >= 0, 'the termination is in the history');
-  const grants = new Set<string>();
-  list.forEach((e) => {
+  return list.some((e, index) => {
     const scheduled = e.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name !== 'provisionInApp') return;
-    const input = Buffer.from(
-      (scheduled.input?.payloads?.[0]?.data as Uint8Array | undefined) ?? [],
-    ).toString();
-    if (input.includes(entitlement)) grants.add(String(e.eventId));
-  });
-  return list.some(
-    (e, index) =>
+    return (
       index > accepted &&
-      e.activityTaskStartedEventAttributes &&
-      grants.has(String(e.activityTaskStartedEventAttributes.scheduledEventId)) &&
-      decode(e) !== '',
-  );
+      scheduled?.activityType?.name === 'provisionInApp' &&
+      text(scheduled.input?.payloads?.[0]).includes(entitlement)
+    );
+  });
 }
 
 void test('an approval decided at the moment of termination is never granted after the termination was accepted (10 trials)', async () => {
@@ -314,9 +314,9 @@ void test('an approval decided at the moment of termination is never granted aft
     ]);
     const result = await handleOf(person.id).result();
     assert.equal(
-      await grantStartedAfterTermination(person, terminate.eventId, 'crm-admins'),
+      await grantScheduledAfterTermination(person, terminate.eventId, 'crm-admins'),
       false,
-      `${person.id}: no grant of crm-admins started after the termination was accepted`,
+      `${person.id}: no grant of crm-admins was asked for after the termination was accepted`,
     );
     assert.deepEqual(await entitlementsOf(person), []);
     // A grant already under way is waited for, so the leaver's first attempt removes it: never a
@@ -325,4 +325,57 @@ void test('an approval decided at the moment of termination is never granted aft
     assert.equal(crm?.attempts, 1, `${person.id}: verified clean at the leaver's first attempt`);
   };
   await Promise.all(Array.from({ length: 10 }, (_, i) => trial(i * 5)));
+});
+
+void test('what the status says the workflow waits for follows the approval: never stale once it is decided', async () => {
+  const person = employee({ department: 'Sales', title: 'CRM Admin', managerId: MANAGER });
+  await send(hrEvent('hire', person));
+  const request = await pendingRequest(person);
+  assert.match((await statusOf(person.id)).waitingFor, /1 privileged grant\(s\) wait for approval/);
+  await handleOf(person.id).signal(decisionSignal, {
+    requestId: request.requestId,
+    approve: true,
+    approver: MANAGER,
+  });
+  // Decided and being granted, or done: either way nothing waits for approval any more.
+  const status = await eventually('the decision to be applied', async () => {
+    const s = await statusOf(person.id);
+    return s.approvals.every((a) => a.status !== 'pending') && s;
+  });
+  assert.doesNotMatch(status.waitingFor, /approval/);
+  // What the Temporal UI shows as the current details.
+  const metadata = await handleOf(person.id).query<{ currentDetails?: string }>(
+    '__temporal_workflow_metadata',
+  );
+  assert.match(metadata.currentDetails ?? '', /\*\*Now:\*\*/);
+  assert.doesNotMatch(metadata.currentDetails ?? '', /wait for approval/);
+});
+
+void test('a grant under way when the termination arrives is waited for: the leaver sees it and removes it', async () => {
+  const person = employee({ department: 'Sales', title: 'CRM Admin', managerId: MANAGER });
+  await send(hrEvent('hire', person));
+  const request = await pendingRequest(person);
+  await eventually('the birthright access', async () => (await entitlementsOf(person)).includes('crm-users'));
+  // The approved grant reaches the application slowly; the termination comes while it is under way.
+  const granting = proxy.delayNext(
+    (method, path) => method === 'PATCH' && path.startsWith('/v2/Groups/'),
+    1500,
+  );
+  await handleOf(person.id).signal(decisionSignal, {
+    requestId: request.requestId,
+    approve: true,
+    approver: MANAGER,
+  });
+  await granting;
+  await send(hrEvent('terminate', person, { urgent: true }));
+  const result = await handleOf(person.id).result();
+  const crmReport = result.leaver.applications.find((a) => a.appId === 'crm');
+  assert.deepEqual(
+    crmReport?.revoked,
+    ['crm-admins', 'crm-users'],
+    'the leaver saw the grant and removed it',
+  );
+  assert.equal(crmReport?.attempts, 1);
+  await new Promise((resolve) => setTimeout(resolve, 1600));
+  assert.deepEqual(await entitlementsOf(person), [], 'nothing landed after the leaver');
 });
