@@ -7,6 +7,7 @@ import type { KeycloakApplicationConfig } from '../../domain/config';
 import type { AccountProfile, Connector } from '../connector';
 import { PermanentConnectorError, TransientConnectorError, UnverifiableError } from '../errors';
 import {
+  clientRoleEntitlement,
   groupByPath,
   groupEntitlement,
   isDefaultRole,
@@ -27,6 +28,17 @@ interface Named {
   id: string;
   name: string;
   path?: string;
+}
+
+interface Membership {
+  path: string;
+  /** For role mappings: the role representation to add or remove. */
+  roles?: { id: string; name: string }[];
+}
+
+interface RoleMappings {
+  realmMappings?: Named[];
+  clientMappings?: Record<string, { client?: string; mappings?: Named[] }>;
 }
 
 type Ownership =
@@ -81,39 +93,19 @@ export class KeycloakConnector implements Connector {
     const user = await this.ownUser(ref);
     if (!user)
       throw new PermanentConnectorError(`no account of ${ref.employeeId} to grant "${entitlement}" to`);
-    const target = parseEntitlement(entitlement);
-    if (target.kind === 'group') {
-      const group = await this.find(groupByPath(target.path));
-      if (!group) throw new PermanentConnectorError(`${this.appId}: group "${entitlement}" does not exist`);
-      await this.http.request('PUT', `${userPath(user.id)}/groups/${encodeURIComponent(group.id)}`);
-    } else {
-      const role = await this.find(`/roles/${encodeURIComponent(target.name)}`);
-      if (!role)
-        throw new PermanentConnectorError(`${this.appId}: realm role "${target.name}" does not exist`);
-      await this.http.request('POST', `${userPath(user.id)}/role-mappings/realm`, {
-        body: [{ id: role.id, name: role.name }],
-      });
-    }
+    const membership = await this.membership(user.id, entitlement);
+    if (!membership) throw new PermanentConnectorError(`${this.appId}: ${describeMissing(entitlement)}`);
+    // Both forms are idempotent in Keycloak: adding a held group or role changes nothing.
+    if (membership.roles) await this.http.request('POST', membership.path, { body: membership.roles });
+    else await this.http.request('PUT', membership.path);
   }
 
   async revoke(ref: AccountRef, entitlement: string): Promise<void> {
     const user = await this.ownUser(ref);
     if (!user) return;
-    const target = parseEntitlement(entitlement);
-    if (target.kind === 'group') {
-      const group = await this.find(groupByPath(target.path));
-      if (!group) return;
-      await this.http.request('DELETE', `${userPath(user.id)}/groups/${encodeURIComponent(group.id)}`, {
-        accept: [404],
-      });
-    } else {
-      const role = await this.find(`/roles/${encodeURIComponent(target.name)}`);
-      if (!role) return;
-      await this.http.request('DELETE', `${userPath(user.id)}/role-mappings/realm`, {
-        body: [{ id: role.id, name: role.name }],
-        accept: [404],
-      });
-    }
+    const membership = await this.membership(user.id, entitlement);
+    if (!membership) return;
+    await this.http.request('DELETE', membership.path, { body: membership.roles, accept: [404] });
   }
 
   async disable(ref: AccountRef): Promise<void> {
@@ -162,16 +154,13 @@ export class KeycloakConnector implements Connector {
     const path = userPath(user.id);
     const [groups, roles, sessions] = await Promise.all([
       this.groupsOf(path),
-      this.list<Named>(`${path}/role-mappings/realm`),
+      this.roleMappings(path),
       countSessions(this.http, path),
     ]);
-    const roleNames = roles
-      .filter((r) => !isDefaultRole(r.name, this.config.realm))
-      .map((r) => ROLE_PREFIX + r.name);
     return {
       exists: true,
       active: user.enabled === true,
-      entitlements: [...groups, ...roleNames].sort(),
+      entitlements: [...groups, ...roles].sort(),
       openSessions: sessions,
       accountId: user.id,
     };
@@ -247,6 +236,50 @@ export class KeycloakConnector implements Connector {
     return undefined;
   }
 
+  /**
+   * Where the user's membership of an entitlement lives in the Admin API: the group membership path,
+   * or the role-mapping path with the role to send. Undefined when the group, client or role does not
+   * exist (or the entitlement is not a name jml understands).
+   */
+  private async membership(userId: string, entitlement: string): Promise<Membership | undefined> {
+    const target = parseEntitlement(entitlement);
+    const base = userPath(userId);
+    if (!target) return undefined;
+    if (target.kind === 'group') {
+      const group = await this.find(groupByPath(target.path));
+      return group && { path: `${base}/groups/${encodeURIComponent(group.id)}` };
+    }
+    if (target.kind === 'role') {
+      const role = await this.find(`/roles/${encodeURIComponent(target.name)}`);
+      return role && { path: `${base}/role-mappings/realm`, roles: [{ id: role.id, name: role.name }] };
+    }
+    const query = new URLSearchParams({ clientId: target.clientId });
+    const clients = await this.list<{ id: string; clientId: string }>(`/clients?${query.toString()}`);
+    const client = clients.find((c) => c.clientId === target.clientId);
+    if (!client) return undefined;
+    const clientPath = encodeURIComponent(client.id);
+    const role = await this.find(`/clients/${clientPath}/roles/${encodeURIComponent(target.name)}`);
+    return (
+      role && {
+        path: `${base}/role-mappings/clients/${clientPath}`,
+        roles: [{ id: role.id, name: role.name }],
+      }
+    );
+  }
+
+  /** The realm and client roles mapped to the user directly, as entitlement names, in one request. */
+  private async roleMappings(path: string): Promise<string[]> {
+    const { body } = await this.http.request('GET', `${path}/role-mappings`);
+    const mappings = (body ?? {}) as RoleMappings;
+    const realm = (mappings.realmMappings ?? [])
+      .filter((r) => !isDefaultRole(r.name, this.config.realm))
+      .map((r) => ROLE_PREFIX + r.name);
+    const clients = Object.entries(mappings.clientMappings ?? {}).flatMap(([clientId, mapping]) =>
+      (mapping.mappings ?? []).map((r) => clientRoleEntitlement(mapping.client ?? clientId, r.name)),
+    );
+    return [...realm, ...clients];
+  }
+
   private async userById(id: string): Promise<KeycloakUser | undefined> {
     const { status, body } = await this.http.request('GET', userPath(id), { accept: [404] });
     return status === 404 ? undefined : (body as KeycloakUser);
@@ -285,6 +318,14 @@ export class KeycloakConnector implements Connector {
       throw new UnverifiableError(`${this.appId}: GET ${path} did not answer with a list`);
     return body as T[];
   }
+}
+
+function describeMissing(entitlement: string): string {
+  const target = parseEntitlement(entitlement);
+  if (!target) return `"${entitlement}" is not a group path, role:<name> or client:<clientId>:<role>`;
+  if (target.kind === 'group') return `group "${entitlement}" does not exist`;
+  if (target.kind === 'role') return `realm role "${target.name}" does not exist`;
+  return `client "${target.clientId}" or its role "${target.name}" does not exist`;
 }
 
 function userPath(id: string): string {

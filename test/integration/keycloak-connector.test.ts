@@ -64,11 +64,19 @@ interface UserView {
 const user = async (id: string) => (await admin('GET', `${base}/users/${id}`)) as UserView | undefined;
 const groupsOf = async (id: string) =>
   ((await admin('GET', `${base}/users/${id}/groups`)) as { path: string }[]).map((g) => g.path).sort();
-const rolesOf = async (id: string) =>
-  ((await admin('GET', `${base}/users/${id}/role-mappings/realm`)) as { name: string }[])
+async function rolesOf(id: string): Promise<string[]> {
+  const mappings = (await admin('GET', `${base}/users/${id}/role-mappings`)) as {
+    realmMappings?: { name: string }[];
+    clientMappings?: Record<string, { mappings: { name: string }[] }>;
+  };
+  const realm = (mappings.realmMappings ?? [])
     .map((r) => r.name)
-    .filter((n) => !n.startsWith('default-roles-'))
-    .sort();
+    .filter((n) => !n.startsWith('default-roles-'));
+  const clients = Object.entries(mappings.clientMappings ?? {}).flatMap(([client, m]) =>
+    m.mappings.map((r) => `${client} ${r.name}`),
+  );
+  return [...realm, ...clients].sort();
+}
 const sessionsOf = async (id: string) =>
   ((await admin('GET', `${base}/users/${id}/sessions`)) as unknown[]).length;
 
@@ -115,6 +123,13 @@ before(async () => {
   }[];
   await admin('POST', `${base}/groups/${engineering!.id}/children`, { name: 'backend' });
   await admin('POST', `${base}/roles`, { name: 'auditor' });
+  await admin('POST', `${base}/clients`, {
+    clientId: 'urn:reports',
+    publicClient: true,
+    standardFlowEnabled: false,
+  });
+  const [reports] = (await admin('GET', `${base}/clients?clientId=urn:reports`)) as { id: string }[];
+  await admin('POST', `${base}/clients/${reports!.id}/roles`, { name: 'viewer' });
   await admin('POST', `${base}/identity-provider/instances`, {
     alias: 'corp',
     providerId: 'oidc',
@@ -211,7 +226,7 @@ async function groupId(name: string): Promise<string | undefined> {
   return found.find((g) => g.name === name)?.id;
 }
 
-void test('groups (by path) and realm roles are granted and revoked idempotently', async () => {
+void test('groups (by path), realm roles and client roles are granted and revoked idempotently', async () => {
   const p = person('grant');
   const { accountId } = await connector.ensureAccount(p);
   const ref = { ...p, accountId };
@@ -220,9 +235,12 @@ void test('groups (by path) and realm roles are granted and revoked idempotently
   await connector.grant(ref, 'engineering/backend');
   await connector.grant(ref, 'role:auditor');
   await connector.grant(ref, 'role:auditor');
+  await connector.grant(ref, 'client:urn:reports:viewer');
+  await connector.grant(ref, 'client:urn:reports:viewer');
   assert.deepEqual(await groupsOf(accountId), ['/engineering', '/engineering/backend']);
-  assert.deepEqual(await rolesOf(accountId), ['auditor']);
+  assert.deepEqual(await rolesOf(accountId), ['auditor', 'urn:reports viewer']);
   assert.deepEqual((await connector.readState(ref)).entitlements, [
+    'client:urn:reports:viewer',
     'engineering',
     'engineering/backend',
     'role:auditor',
@@ -234,6 +252,9 @@ void test('groups (by path) and realm roles are granted and revoked idempotently
   await connector.revoke(ref, 'role:auditor');
   await connector.revoke(ref, 'no-such-group');
   await connector.revoke(ref, 'role:no-such-role');
+  await connector.revoke(ref, 'client:urn:reports:viewer');
+  await connector.revoke(ref, 'client:urn:reports:viewer');
+  await connector.revoke(ref, 'client:no-such-client:viewer');
   assert.deepEqual(await groupsOf(accountId), ['/engineering/backend']);
   assert.deepEqual(await rolesOf(accountId), []);
   assert.deepEqual((await connector.readState(ref)).entitlements, ['engineering/backend']);
@@ -244,6 +265,14 @@ void test('granting a group or role that does not exist fails permanently and na
   await connector.ensureAccount(p);
   await assert.rejects(connector.grant(p, 'no-such-group'), /group "no-such-group" does not exist/);
   await assert.rejects(connector.grant(p, 'role:no-such-role'), /realm role "no-such-role" does not exist/);
+  await assert.rejects(
+    connector.grant(p, 'client:urn:reports:no-such-role'),
+    /client "urn:reports" or its role "no-such-role" does not exist/,
+  );
+  await assert.rejects(
+    connector.grant(p, 'client:no-role-named'),
+    /is not a group path, role:<name> or client:<clientId>:<role>/,
+  );
 });
 
 void test('disable refuses the person’s next sign-in; a rehire’s ensureAccount enables them again', async () => {

@@ -18,8 +18,18 @@ export interface KeycloakRealm {
 }
 
 const OWNER_ATTRIBUTE = 'jmlEmployeeId';
-/** What jml needs, and no more: users, their groups and sessions, finding groups by path and (view-realm) realm roles by name. */
-const SERVICE_ACCOUNT_ROLES = ['manage-users', 'view-users', 'query-users', 'query-groups', 'view-realm'];
+/**
+ * What jml needs, and no more: users, their groups and sessions (the user roles), finding groups by
+ * path (query-groups), realm roles by name (view-realm) and client roles by client (view-clients).
+ */
+const SERVICE_ACCOUNT_ROLES = [
+  'manage-users',
+  'view-users',
+  'query-users',
+  'query-groups',
+  'view-realm',
+  'view-clients',
+];
 
 /** Starts Keycloak and prepares a realm for jml; fails loudly if either cannot be done. */
 export async function startKeycloakRealm(): Promise<KeycloakRealm> {
