@@ -14,11 +14,12 @@ export function identityWorkflowId(employeeId: string): string {
 }
 
 /**
+ * `stalled`: the application has not answered for a while (a hung connection) while jml still waits;
  * `unverifiable`: the application could not show everything (memberships not visible, an account
  * that cannot be tied to anyone); `held-by-other`: the account with the person's userName is someone
  * else's and was not touched. Both need a person (NeedsAttention), and neither counts as verified.
  */
-export type AppStepStatus = 'working' | 'verified' | 'failing' | 'unverifiable' | 'held-by-other';
+export type AppStepStatus = 'working' | 'stalled' | 'verified' | 'failing' | 'unverifiable' | 'held-by-other';
 
 /** Where one application stands in the current joiner, mover or leaver step. */
 export interface AppProgress {
@@ -28,6 +29,8 @@ export interface AppProgress {
   /** Last error or verification gap, for operators. */
   lastProblem?: string;
   verifiedAt?: string;
+  /** While jml waits for the application's answer: since when (the current attempt's start). */
+  callingSince?: string;
 }
 
 /** Evidence that one application no longer gives the leaver any access. */

@@ -17,6 +17,7 @@ import type { ApprovalGate } from './approval-gate';
 import type { ManualTasks } from './manual-tasks';
 import type { Progress } from './progress';
 import type { RevocationSchedule } from './revocation-schedule';
+import { withStallWatch } from './stall-watch';
 import { untilVerified } from './until-verified';
 
 export type Granted = Record<string, string[]>;
@@ -61,14 +62,16 @@ export async function runJoiner(
   ctx.progress.describe(`granting access in ${appIds.join(', ') || 'no application'}`);
 
   const revokeLater: ScheduledRevocation[] = [];
-  const [applications, approvals] = await Promise.all([
-    Promise.all(
-      appIds.map((appId) =>
-        ctx.locks.withApp(appId, () => applyToApp(ctx, eventId, appId, employee, plan, revokeLater)),
+  const [applications, approvals] = await withStallWatch(ctx.progress, () =>
+    Promise.all([
+      Promise.all(
+        appIds.map((appId) =>
+          ctx.locks.withApp(appId, () => applyToApp(ctx, eventId, appId, employee, plan, revokeLater)),
+        ),
       ),
-    ),
-    Promise.all(needsApproval.map((planned) => grantWithApproval(ctx, eventId, employee, planned))),
-  ]);
+      Promise.all(needsApproval.map((planned) => grantWithApproval(ctx, eventId, employee, planned))),
+    ]),
+  );
   return {
     eventId,
     startedAt,

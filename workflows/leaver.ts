@@ -9,6 +9,7 @@ import type { LeaverAppReport, LeaverReport, ManualFulfilment } from '../domain/
 import type { ApplicationSummary } from '../activities';
 import { activities } from './activities-proxy';
 import { accountIn, recordAccount, type StepContext } from './joiner';
+import { withStallWatch } from './stall-watch';
 import { untilVerified } from './until-verified';
 
 export async function runLeaver(
@@ -23,64 +24,66 @@ export async function runLeaver(
   ctx.progress.begin(applications.map((a) => a.id));
   ctx.progress.describe(`removing all access in ${applications.map((a) => a.id).join(', ')}`);
 
-  const reports = await Promise.all(
-    applications.map(async ({ id: appId, deprovision, manual }): Promise<LeaverAppReport> => {
-      if (manual) return leaveByHand(ctx, eventId, account, appId, deprovision, manual);
-      const done = { revoked: new Set<string>(), disabled: false, deleted: false, sessionsEnded: 0 };
-      // Everything jml's record or an earlier read-back shows: each is confirmed gone.
-      const known = new Set(ctx.granted[appId] ?? []);
-      const {
-        value: state,
-        attempts,
-        verifiedAt,
-      } = await untilVerified(ctx.progress, appId, ctx.maxRetryIntervalMs, async () => {
-        const result = await activities
-          .deprovisionInApp({ appId, account: accountIn(ctx, appId, employee), known: [...known] })
-          .catch((error: unknown) => {
-            // An attempt that timed out (its worker lost) may have removed things: what it saw first counts.
-            const seen = beforeSeenBy(error);
-            seen?.entitlements.forEach((e) => {
-              known.add(e);
-              done.revoked.add(e);
-            });
-            if (seen?.active) done.disabled = true;
-            throw error;
-          });
-        recordAccount(ctx, appId, result.before);
-        result.before.entitlements.forEach((e) => known.add(e));
-        result.revoked.forEach((e) => done.revoked.add(e));
-        done.disabled ||= result.disabled;
-        done.deleted ||= result.deleted;
-        done.sessionsEnded += result.sessionsEnded;
-        const state = await activities.readAppState({
-          appId,
-          account: accountIn(ctx, appId, employee),
-          known: [...known],
-          everything: true,
-        });
-        recordAccount(ctx, appId, state);
-        return {
+  const reports = await withStallWatch(ctx.progress, () =>
+    Promise.all(
+      applications.map(async ({ id: appId, deprovision, manual }): Promise<LeaverAppReport> => {
+        if (manual) return leaveByHand(ctx, eventId, account, appId, deprovision, manual);
+        const done = { revoked: new Set<string>(), disabled: false, deleted: false, sessionsEnded: 0 };
+        // Everything jml's record or an earlier read-back shows: each is confirmed gone.
+        const known = new Set(ctx.granted[appId] ?? []);
+        const {
           value: state,
-          gaps: deprovisionGaps(state, deprovision),
-          unverifiable: Boolean(state.unverifiable),
-          heldBy: state.heldBy,
+          attempts,
+          verifiedAt,
+        } = await untilVerified(ctx.progress, appId, ctx.maxRetryIntervalMs, async () => {
+          const result = await activities
+            .deprovisionInApp({ appId, account: accountIn(ctx, appId, employee), known: [...known] })
+            .catch((error: unknown) => {
+              // An attempt that timed out (its worker lost) may have removed things: what it saw first counts.
+              const seen = beforeSeenBy(error);
+              seen?.entitlements.forEach((e) => {
+                known.add(e);
+                done.revoked.add(e);
+              });
+              if (seen?.active) done.disabled = true;
+              throw error;
+            });
+          recordAccount(ctx, appId, result.before);
+          result.before.entitlements.forEach((e) => known.add(e));
+          result.revoked.forEach((e) => done.revoked.add(e));
+          done.disabled ||= result.disabled;
+          done.deleted ||= result.deleted;
+          done.sessionsEnded += result.sessionsEnded;
+          const state = await activities.readAppState({
+            appId,
+            account: accountIn(ctx, appId, employee),
+            known: [...known],
+            everything: true,
+          });
+          recordAccount(ctx, appId, state);
+          return {
+            value: state,
+            gaps: deprovisionGaps(state, deprovision),
+            unverifiable: Boolean(state.unverifiable),
+            heldBy: state.heldBy,
+          };
+        });
+        return {
+          appId,
+          outcome: state.heldBy ? 'held-by-other' : 'verified',
+          ...(state.heldBy ? { heldBy: state.heldBy } : {}),
+          deprovision,
+          revoked: [...done.revoked].filter((e) => !state.entitlements.includes(e)).sort(),
+          disabled: done.disabled,
+          deleted: done.deleted,
+          sessionsEnded: done.sessionsEnded,
+          attempts,
+          verifiedState: state,
+          verifiedAt,
+          evidence: 'read-back',
         };
-      });
-      return {
-        appId,
-        outcome: state.heldBy ? 'held-by-other' : 'verified',
-        ...(state.heldBy ? { heldBy: state.heldBy } : {}),
-        deprovision,
-        revoked: [...done.revoked].filter((e) => !state.entitlements.includes(e)).sort(),
-        disabled: done.disabled,
-        deleted: done.deleted,
-        sessionsEnded: done.sessionsEnded,
-        attempts,
-        verifiedState: state,
-        verifiedAt,
-        evidence: 'read-back',
-      };
-    }),
+      }),
+    ),
   );
   return { eventId, startedAt, completedAt: new Date().toISOString(), policyVersion, applications: reports };
 }

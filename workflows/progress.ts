@@ -12,9 +12,11 @@ import type {
 import { LifecycleStageKey, NeedsAttentionKey } from './messages';
 
 /** Statuses an operator should look at (NeedsAttention). */
-const NEEDS_A_PERSON = new Set<AppStepStatus>(['failing', 'unverifiable', 'held-by-other']);
+const NEEDS_A_PERSON = new Set<AppStepStatus>(['failing', 'stalled', 'unverifiable', 'held-by-other']);
 /** Statuses the `retry` signal tries again now. */
 const RETRYABLE = new Set<AppStepStatus>(['failing', 'unverifiable']);
+/** How long an application may take to answer before it shows as stalled (NeedsAttention). */
+export const STALLED_AFTER_MS = 5_000;
 
 export class Progress {
   stage: LifecycleStage;
@@ -88,6 +90,21 @@ export class Progress {
 
   list(): AppProgress[] {
     return [...this.apps.values()];
+  }
+
+  /** Applications jml is waiting on for an answer right now. */
+  calling(): AppProgress[] {
+    return this.list().filter((a) => a.callingSince !== undefined);
+  }
+
+  /** Marks the calls still waiting since `since` as stalled. */
+  flagStalled(stillWaiting: AppProgress[]): void {
+    for (const app of stillWaiting) {
+      this.update(app.appId, {
+        status: 'stalled',
+        lastProblem: `no answer from ${app.appId} since ${app.callingSince} (attempt ${app.attempts}); still waiting`,
+      });
+    }
   }
 
   get needsAttention(): boolean {

@@ -29,12 +29,15 @@ export async function untilVerified<T>(
   attempt: () => Promise<Attempt<T>>,
 ): Promise<Verified<T>> {
   for (let attempts = 1; ; attempts++) {
-    progress.update(appId, { status: attempts === 1 ? 'working' : 'failing', attempts });
+    const callingSince = new Date().toISOString();
+    progress.update(appId, { status: attempts === 1 ? 'working' : 'failing', attempts, callingSince });
     let problem: string;
     let status: AppStepStatus;
     let waitAtLeastMs = 0;
     try {
-      const { value, gaps, unverifiable, heldBy } = await attempt();
+      const { value, gaps, unverifiable, heldBy } = await attempt().finally(() =>
+        progress.update(appId, { callingSince: undefined }),
+      );
       if (gaps.length === 0) {
         const verifiedAt = new Date().toISOString();
         progress.update(

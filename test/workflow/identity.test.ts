@@ -339,3 +339,26 @@ void test('continue-as-new carries the processed events and the state over', asy
   assert.equal(status.history.filter((h) => h.eventId === hire.eventId).length, 1);
   assert.equal(status.queued.length, 0);
 });
+
+void test('an application that stops answering shows as stalled within seconds, long before its request times out', async () => {
+  const person = employee({ department: 'Engineering' });
+  await send(hrEvent('hire', person));
+  await waitForStage(person.id, 'active');
+  const hung = wikiProxy.holdNext(() => true);
+  await send(hrEvent('terminate', person, { urgent: true }));
+  await hung;
+  const stalled = await eventually('wiki to show as stalled', async () => {
+    const status = await statusOf(person.id);
+    const wiki = status.apps.find((a) => a.appId === 'wiki');
+    return wiki?.status === 'stalled' && { status, wiki };
+  });
+  assert.match(stalled.wiki.lastProblem ?? '', /no answer from wiki since .* still waiting/);
+  assert.ok(stalled.wiki.callingSince, 'the status says since when jml waits');
+  assert.equal(stalled.status.needsAttention, true);
+  assert.match(stalled.status.waitingFor, /wiki need\(s\) attention/);
+  const attrs = (await handleOf(person.id).describe()).typedSearchAttributes;
+  assert.equal(attrs.get(NeedsAttentionKey), true);
+  // The hung request times out (10 s), the call is tried again, and the leaver finishes.
+  const result = await handleOf(person.id).result();
+  assert.equal(result.leaver.applications.find((a) => a.appId === 'wiki')?.outcome, 'verified');
+});
