@@ -1,9 +1,10 @@
 // One place that turns every failure into the API's answer shape: routes' own refusals, validation
 // problems naming each field, 413, 503 + Retry-After while Temporal is unreachable, and 500 (logged)
 // for anything else.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { describeIssues } from '../domain/hr-event';
 import { HttpError } from './http-error';
+import { REQUEST_ID_HEADER } from './request-id';
 import { isTemporalUnavailable, temporalUnavailable } from './temporal-unavailable';
 import { invalidErrorName, RequestValidationError } from './validation';
 
@@ -18,6 +19,22 @@ export function handleErrors(
     return reply.code(answer.status).headers(answer.headers).type('application/json').send(answer.body);
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not_found' }));
+}
+
+/** Path parameters longer than this are refused by the router itself (414). */
+export const MAX_PARAM_LENGTH = 1000;
+
+/** Errors the router raises before any hook runs (a malformed URL, an over-long parameter). */
+export function answerFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const status = error.statusCode ?? 400;
+  void reply
+    .code(status)
+    .header(REQUEST_ID_HEADER, request.id)
+    .send({ error: status === 414 ? 'uri_too_long' : 'bad_request', message: error.message });
 }
 
 function answerFor(

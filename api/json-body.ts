@@ -28,13 +28,16 @@ export function rawBody(request: FastifyRequest): Buffer {
   return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 }
 
-/** Replaces the raw body with its JSON value; an empty body is no body. */
+/**
+ * Replaces the raw body with its JSON value. No body at all reads as `{}`, as the API always has (a
+ * retry without one retries everything; elsewhere the 400 then names each missing field).
+ */
 export function parseJsonBody(request: FastifyRequest): void {
-  if (!Buffer.isBuffer(request.body)) return;
-  if (request.body.length === 0) {
-    request.body = undefined;
+  if (request.body === undefined || (Buffer.isBuffer(request.body) && request.body.length === 0)) {
+    request.body = {};
     return;
   }
+  if (!Buffer.isBuffer(request.body)) return;
   try {
     request.body = JSON.parse(request.body.toString('utf8'));
   } catch (error) {

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { limitConnectionsPerClient } from './connection-limit';
-import { handleErrors } from './error-handler';
+import { answerFrameworkError, handleErrors, MAX_PARAM_LENGTH } from './error-handler';
 import { keepRawBodies } from './json-body';
 import { onlyMethods } from './method-not-allowed';
 import { registerOpenApi } from './openapi';
@@ -31,6 +31,9 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     genReqId: requestIdOf,
     requestIdHeader: false,
     bodyLimit: options.maxBodyBytes,
+    // Longer than any id the routes accept, so an over-long one is refused by validation (400).
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: answerFrameworkError,
     requestTimeout: limits.requestTimeoutMs,
     connectionTimeout: limits.connectionTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,

@@ -23,8 +23,7 @@ export class RequestValidationError extends Error {
 export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> =
   ({ schema }) =>
   (data) => {
-    // Fastify hands an absent body over as null; absent is what the schemas mean by optional.
-    const parsed = schema.safeParse(data === null ? undefined : data);
+    const parsed = schema.safeParse(data);
     return parsed.success ? { value: parsed.data } : { error: new RequestValidationError(parsed.error) };
   };
 

@@ -22,6 +22,7 @@ const described = (description: string) => errorSchema.describe(description);
 export const commonErrors = {
   400: described('invalid request: `problems` names every invalid field'),
   413: described('body larger than `http.maxBodyBytes`'),
+  414: described('a path parameter longer than 1000 characters'),
   503: described('Temporal is unreachable or did not answer in time; retry after `Retry-After` seconds'),
 } as const;
 

@@ -57,7 +57,7 @@ export function identityRoutes(app: FastifyInstance, options: ApiOptions, deadli
         [OPTIONAL_BODY]: true,
         security: [{ bearer: [] }],
         params,
-        body: retryBodySchema.optional(),
+        body: retryBodySchema,
         response: {
           202: z.object({
             workflowId: z.string(),
@@ -74,7 +74,7 @@ export function identityRoutes(app: FastifyInstance, options: ApiOptions, deadli
     },
     async (request, reply) => {
       const { employeeId } = request.params;
-      const body = request.body ?? {};
+      const body = request.body;
       const outcome = await withTemporal(options.client, deadlineMs, () =>
         retryApplications(options.client, employeeId, body),
       );

@@ -97,6 +97,42 @@ void test('a known path asked with another method is 405 with Allow, before auth
   assert.equal(response.status, 405);
   assert.equal(response.headers.get('allow'), 'GET');
   assert.deepEqual(await response.json(), { error: 'method_not_allowed', allow: 'GET' });
+  // QUERY without a Content-Type would be refused with 400 before routing, unless answered on arrival.
+  const query = await fetch(`${service.apiUrl}/v1/tasks`, { method: 'QUERY' });
+  assert.equal(query.status, 405);
+});
+
+void test('over-long ids, a null body and malformed URLs get the API answer shape, never a bare framework error', async () => {
+  const auth = { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' };
+  const decision = JSON.stringify({ approve: true, approver: 'M1' });
+  const long = await fetch(`${service.apiUrl}/v1/approvals/${'a'.repeat(201)}`, {
+    method: 'POST',
+    headers: auth,
+    body: decision,
+  });
+  assert.equal(long.status, 400);
+  assert.deepEqual(
+    ((await long.json()) as { problems: { path: string }[] }).problems.map((p) => p.path),
+    ['requestId'],
+  );
+  const tooLong = await fetch(`${service.apiUrl}/v1/approvals/${'a'.repeat(1001)}`, {
+    method: 'POST',
+    headers: auth,
+    body: decision,
+  });
+  assert.equal(tooLong.status, 414);
+  assert.equal(((await tooLong.json()) as { error: string }).error, 'uri_too_long');
+  assert.ok(tooLong.headers.get('x-request-id'));
+  const nullBody = await fetch(`${service.apiUrl}/v1/identities/E1/retry`, {
+    method: 'POST',
+    headers: auth,
+    body: 'null',
+  });
+  assert.equal(nullBody.status, 400);
+  assert.equal(((await nullBody.json()) as { error: string }).error, 'invalid_retry');
+  const badUrl = await fetch(`${service.apiUrl}/v1/identities/%E0%A4%A`, { headers: auth });
+  assert.equal(badUrl.status, 400);
+  assert.equal(((await badUrl.json()) as { error: string }).error, 'bad_request');
 });
 
 function open(port: number): Promise<Socket> {

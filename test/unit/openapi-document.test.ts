@@ -35,7 +35,7 @@ void test('the document describes every route with its authentication and answer
   ]);
   const hr = paths['/v1/hr/events']!.post!;
   assert.deepEqual(hr.security, [{ hrSignature: [] }]);
-  assert.deepEqual(Object.keys(hr.responses).sort(), ['202', '400', '401', '413', '503']);
+  assert.deepEqual(Object.keys(hr.responses).sort(), ['202', '400', '401', '413', '414', '503']);
   const retry = paths['/v1/identities/{employeeId}/retry']!.post!;
   assert.equal(retry.requestBody?.required, false, 'no body retries every failing application');
   for (const [path, item] of Object.entries(paths)) {
