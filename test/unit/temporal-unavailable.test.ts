@@ -1,0 +1,33 @@
+// Which failures mean "Temporal is unreachable" (503, try again) and which do not (a real error).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ServiceError,
+  WorkflowNotFoundError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { isTemporalUnavailable } from '../../api/temporal-unavailable';
+
+/** An error shaped as @grpc/grpc-js raises them. */
+function grpcError(code: number, details: string): Error {
+  return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} });
+}
+
+void test('an unreachable or silent server is unavailable, however the client wraps it', () => {
+  assert.equal(isTemporalUnavailable(grpcError(14, 'No connection established')), true);
+  assert.equal(isTemporalUnavailable(grpcError(4, 'Deadline exceeded')), true);
+  const wrapped = new ServiceError('Failed to query workflow', { cause: grpcError(14, 'unavailable') });
+  assert.equal(isTemporalUnavailable(wrapped), true);
+  assert.equal(
+    isTemporalUnavailable(new WorkflowUpdateRPCTimeoutOrCancelledError('Timed out waiting for update')),
+    true,
+  );
+});
+
+void test('answers from a reachable server and ordinary errors are not', () => {
+  assert.equal(isTemporalUnavailable(grpcError(5, 'not found')), false);
+  assert.equal(isTemporalUnavailable(grpcError(7, 'permission denied')), false);
+  assert.equal(isTemporalUnavailable(new WorkflowNotFoundError('gone', 'identity-E1', undefined)), false);
+  assert.equal(isTemporalUnavailable(new ServiceError('odd', { cause: new TypeError('bug') })), false);
+  assert.equal(isTemporalUnavailable('a string'), false);
+});
