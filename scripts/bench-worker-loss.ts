@@ -2,7 +2,7 @@
 // (SIGKILL, mid-call). Two `npm run worker` processes poll one task queue; the one holding the call
 // is killed while the application hangs on it; the figure is the time until the other worker retries
 // the call, and until the leaver is verified. Prints figures; asserts nothing.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { identityWorkflowId } from '../domain/lifecycle';
 import { statusQuery } from '../workflows/messages';
 import { startFaultProxy } from './lib/fault-proxy';
 import { createScimGroups, startScimServer } from './lib/scim-server';
-import { PROJECT_ROOT } from './lib/tools';
+import { startWorkerProcess } from './lib/worker-process';
 
 const TOKEN = 'bench-loss-token';
 const GROUPS = ['g1', 'g2', 'g3'];
@@ -51,33 +51,15 @@ export async function measureWorkerLoss(
     }),
   );
   const workers = new Map<number, ChildProcess>();
-  const startWorker = () =>
-    new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'workers/worker.ts'], {
-        cwd: PROJECT_ROOT,
-        env: {
-          ...process.env,
-          JML_CONFIG: join(dir, 'loss.yaml'),
-          TEMPORAL_ADDRESS: address,
-          JML_LOG_FORMAT: 'json',
-          B_SECRET: 'bench',
-          B_TOKEN: TOKEN,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      workers.set(child.pid!, child);
-      let output = '';
-      const seen = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('worker running')) resolve();
-      };
-      child.stdout.on('data', seen);
-      child.stderr.on('data', seen);
-      child.once('exit', () => {
-        workers.delete(child.pid!);
-        reject(new Error(`worker exited:\n${output}`));
-      });
+  const startWorker = async () => {
+    const child = await startWorkerProcess({
+      config: join(dir, 'loss.yaml'),
+      temporalAddress: address,
+      env: { B_SECRET: 'bench', B_TOKEN: TOKEN },
     });
+    workers.set(child.pid!, child);
+    child.once('exit', () => workers.delete(child.pid!));
+  };
   const figures: WorkerLossFigures = { retriedAfterMs: [], verifiedAfterMs: [] };
   const settings = { joinerLeadTimeMs: 0, maxRetryIntervalMs: 1000 };
   try {

@@ -3,7 +3,7 @@
 // the report lists every removal the application saw, including those the lost attempt made.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { submitHrEvent } from '../../api/intake';
 import { identityWorkflowId, type IdentityResult } from '../../domain/lifecycle';
-import { PROJECT_ROOT } from '../../scripts/lib/tools';
+import { startWorkerProcess } from '../../scripts/lib/worker-process';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { statusQuery } from '../../workflows/messages';
 import type { identityWorkflow } from '../../workflows/identity';
@@ -64,32 +64,14 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** `npm run worker` as its own process, resolved once it polls. */
+/** `npm run worker` as its own process. */
 async function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/worker.ts'], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      JML_CONFIG: join(dir, 'jml.yaml'),
-      TEMPORAL_ADDRESS: temporalAddress(),
-      JML_LOG_FORMAT: 'json',
-      T_HR: 'hr-secret',
-      T_API: 'api-token',
-      T_SCIM: TOKEN,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = await startWorkerProcess({
+    config: join(dir, 'jml.yaml'),
+    temporalAddress: temporalAddress(),
+    env: { T_HR: 'hr-secret', T_API: 'api-token', T_SCIM: TOKEN },
   });
   workers.push(child);
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const seen = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('worker running')) resolve();
-    };
-    child.stdout.on('data', seen);
-    child.stderr.on('data', seen);
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before running:\n${output}`)));
-  });
   return child;
 }
 
