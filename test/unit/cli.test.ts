@@ -242,7 +242,8 @@ void describe('jml plan', { concurrency: true }, () => {
   void test('an unknown option is a usage error', async () => {
     const run = await jml(['plan', '--dif', EMPLOYEE]);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /unknown option --dif/);
+    assert.match(run.stderr, /unknown option '--dif'/);
+    assert.match(run.stderr, /Did you mean --diff\?/);
   });
 });
 
@@ -259,9 +260,13 @@ void describe('jml token', { concurrency: true }, () => {
   void test('a bad employee id or duration is a usage error', async () => {
     const badId = await jml(['token', 'not an id']);
     assert.equal(badId.code, 2);
-    assert.match(badId.stderr, /usage: jml token <employeeId>/);
+    assert.match(badId.stderr, /invalid for argument 'employeeId'\. must be letters, digits/);
+    assert.match(badId.stderr, /usage: jml token \[options\] <employeeId>/);
     const badDuration = await jml(['token', 'E0001', '--valid', 'forever']);
     assert.equal(badDuration.code, 2);
-    assert.match(badDuration.stderr, /--valid: "forever" is not a duration/);
+    assert.match(
+      badDuration.stderr,
+      /--valid <duration>' argument 'forever' is invalid\. "forever" is not a duration/,
+    );
   });
 });

@@ -110,7 +110,10 @@ void describe('jml retry', () => {
     }
     const badApp = await jml('retry', 'E1001', '--app', 'CRM!');
     assert.equal(badApp.code, 2);
-    assert.match(badApp.stderr, /--app: must be lower-case letters, digits or "-"/);
+    assert.match(
+      badApp.stderr,
+      /option '--app <applicationId>' argument 'CRM!' is invalid\. must be lower-case letters, digits or "-"/,
+    );
     assert.deepEqual(seen, [], 'nothing was sent');
   });
 });
