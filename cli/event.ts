@@ -1,5 +1,5 @@
-// `jml event`: validate, sign and send one HR event.
-import type { Command } from 'commander';
+// `jml event`: validate, sign and send one HR event; with --wait, follow its step to the end.
+import { Option, type Command } from 'commander';
 import { hrEventSchema } from '../domain/hr-event';
 import { signPayload, SIGNATURE_HEADER } from '../api/signature';
 import type { IntakeResult } from '../api/intake';
@@ -9,8 +9,16 @@ import { examples } from './help-text';
 import { readValid } from './input-file';
 import { printJson } from './output';
 import { exiting } from './run';
+import { positiveDuration } from './validate';
+import { waitForStep } from './wait';
 
-async function sendEvent(source: string): Promise<ExitCode> {
+interface EventOptions {
+  wait?: boolean;
+  waitTimeout: number;
+  pollInterval: number;
+}
+
+async function sendEvent(source: string, options: EventOptions): Promise<ExitCode> {
   const event = readValid(source, hrEventSchema);
   const body = JSON.stringify(event);
   const response = await apiFetch('/v1/hr/events', {
@@ -21,8 +29,22 @@ async function sendEvent(source: string): Promise<ExitCode> {
     },
     body,
   });
-  printJson(await answer<IntakeResult & { eventId?: string }>(response, 'sending the event'));
-  return EXIT.done;
+  const accepted = await answer<IntakeResult & { eventId?: string }>(response, 'sending the event');
+  printJson(accepted);
+  if (!options.wait) return EXIT.done;
+  // Progress goes to standard error, so standard output stays the API's answer.
+  const print = (line: string) => console.error(line);
+  if (accepted.status !== 'accepted') {
+    print(`nothing to wait for: the event is ${accepted.status}`);
+    return accepted.status === 'duplicate' ? EXIT.done : EXIT.refused;
+  }
+  return waitForStep({
+    employeeId: event.employee.id,
+    eventId: event.eventId,
+    timeoutMs: options.waitTimeout,
+    intervalMs: options.pollInterval,
+    print,
+  });
 }
 
 export function eventCommand(program: Command): void {
@@ -30,6 +52,28 @@ export function eventCommand(program: Command): void {
     .command('event')
     .description('validate, sign and send one HR event (JSON) to the jml API')
     .argument('<file>', 'the event as JSON, or - for standard input')
-    .addHelpText('after', examples('jml event examples/hire.json', 'cat event.json | jml event -'))
+    .option(
+      '--wait',
+      'follow the step after sending: one line per application as its status changes; ' +
+        'exit 0 once every application is verified, 1 otherwise',
+    )
+    .addOption(
+      new Option('--wait-timeout <duration>', 'with --wait, give up after this long')
+        .argParser(positiveDuration)
+        .default(120_000, '2m'),
+    )
+    .addOption(
+      new Option('--poll-interval <duration>', 'with --wait, how often to read the status')
+        .argParser(positiveDuration)
+        .default(1000, '1s'),
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'jml event examples/hire.json',
+        'jml event examples/terminate.json --wait --wait-timeout 5m',
+        'cat event.json | jml event -',
+      ),
+    )
     .action(exiting(sendEvent));
 }
