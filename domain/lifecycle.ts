@@ -315,14 +315,23 @@ export interface EmploymentMemory {
   lastTerminationAt?: string;
 }
 
+/** When the events that bound the current employment occurred. */
+export interface EmploymentBounds {
+  /** The last accepted termination. */
+  lastTerminationAt?: string;
+  /** The hire or rehire that began the current employment. */
+  employmentStartedAt?: string;
+}
+
 /**
- * An event that occurred before the person's last termination is an old one re-sent (a termination is
- * final for its employment); only a later event — a rehire — starts anew.
+ * An event that belongs to an earlier employment is an old one re-sent: a hire, change or rehire that
+ * occurred before the last termination (a termination is final for its employment; only a later
+ * event — a rehire — starts anew), or a termination that occurred before the current employment began.
  */
-export function isStale(
-  event: Pick<HrEvent, 'type' | 'occurredAt'>,
-  memory: { lastTerminationAt?: string },
-): boolean {
-  if (event.type === 'terminate' || !memory.lastTerminationAt) return false;
-  return Date.parse(event.occurredAt) <= Date.parse(memory.lastTerminationAt);
+export function isStale(event: Pick<HrEvent, 'type' | 'occurredAt'>, bounds: EmploymentBounds): boolean {
+  const at = Date.parse(event.occurredAt);
+  if (event.type === 'terminate') {
+    return bounds.employmentStartedAt !== undefined && at < Date.parse(bounds.employmentStartedAt);
+  }
+  return bounds.lastTerminationAt !== undefined && at <= Date.parse(bounds.lastTerminationAt);
 }

@@ -81,6 +81,8 @@ export interface IdentityCarriedState {
   lastLeaver?: LeaverReport;
   /** When the last accepted termination occurred: events from before it are stale. */
   lastTerminationAt?: string;
+  /** When the hire or rehire that began the current employment occurred: terminations before it are stale. */
+  employmentStartedAt?: string;
 }
 
 export interface IdentityInput {
@@ -250,6 +252,9 @@ class IdentityRun {
     }
     if (event.type === 'terminate')
       this.state.lastTerminationAt = latest(this.state.lastTerminationAt, event.occurredAt);
+    if (event.type === 'hire' || event.type === 'rehire') {
+      this.state.employmentStartedAt = latest(this.state.employmentStartedAt, event.occurredAt);
+    }
     this.state.queue.push(event);
     this.armInterrupt(event);
   }

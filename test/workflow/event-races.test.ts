@@ -106,3 +106,31 @@ void test('a further termination of someone terminated is one leaver with one re
   assert.deepEqual(result.leaver.applications.find((a) => a.appId === 'crm')?.revoked, ['crm-users']);
   assert.ok(result.processedEventIds.includes(second.eventId));
 });
+
+void test('an old termination re-sent after a rehire does not terminate the rehired employee', async () => {
+  const person = employee();
+  await send(hrEvent('hire', person));
+  await eventually(`${person.id} active`, async () => (await statusOf(person.id)).stage === 'active');
+  const terminate = hrEvent('terminate', person, { urgent: true });
+  await send(terminate);
+  await handleOf(person.id).result();
+  await send(hrEvent('rehire', person));
+  await eventually(`${person.id} active again`, async () => (await statusOf(person.id)).stage === 'active');
+
+  assert.equal((await send(terminate)).status, 'accepted');
+  const resigned = { ...terminate, eventId: `${terminate.eventId}-resent` };
+  assert.equal((await send(resigned)).status, 'accepted');
+  const status = await eventually('both recorded', async () => {
+    const s = await statusOf(person.id);
+    return s.history.some((h) => h.eventId === resigned.eventId) && s;
+  });
+  assert.equal(status.stage, 'active', 'still employed');
+  assert.equal(status.history.find((h) => h.eventId === resigned.eventId)?.outcome, 'stale');
+  assert.ok(
+    !status.history.some((h) => h.eventId === terminate.eventId),
+    'the byte-for-byte copy is a duplicate',
+  );
+  assert.deepEqual((await app.readState({ employeeId: person.id, userName: person.userName })).entitlements, [
+    'crm-users',
+  ]);
+});
