@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { DEFAULT_TIMEOUT_MS } from './api-client';
 import { approvalCommands } from './approvals';
 import { checkCommands } from './checks';
+import { completionCommand } from './completion';
 import { eventCommand } from './event';
 import { ENVIRONMENT, EXIT_CODES } from './help-text';
 import { planCommand } from './plan';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   taskCommands(program);
   tokenCommand(program);
   checkCommands(program);
+  completionCommand(program);
   usageAfterErrors(program, 'jml');
   return program;
 }
