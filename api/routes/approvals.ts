@@ -21,6 +21,7 @@ export function approvalRoutes(app: FastifyInstance, options: ApiOptions, deadli
       onRequest: anyBearer,
       schema: {
         tags: ['Approvals'],
+        operationId: 'listApprovals',
         summary: 'Pending approval requests',
         description: 'A personal token lists only what waits for its holder.',
         security: [{ bearer: [] }],
@@ -47,6 +48,7 @@ export function approvalRoutes(app: FastifyInstance, options: ApiOptions, deadli
       onRequest: anyBearer,
       schema: {
         tags: ['Approvals'],
+        operationId: 'decideApproval',
         summary: 'Decide an approval request (the `decide` update)',
         security: [{ bearer: [] }],
         params: z.object({ requestId: z.string().min(1).max(200) }),

@@ -24,6 +24,7 @@ export function healthRoutes(app: FastifyInstance, options: ApiOptions, limits: 
     {
       schema: {
         tags: ['Health'],
+        operationId: 'health',
         summary: 'Liveness: the process answers',
         response: { 200: z.object({ ok: z.literal(true) }) },
       },
@@ -35,6 +36,7 @@ export function healthRoutes(app: FastifyInstance, options: ApiOptions, limits: 
     {
       schema: {
         tags: ['Health'],
+        operationId: 'readiness',
         summary: 'Readiness: Temporal is reachable and a worker polls the task queue',
         response: { 200: readinessSchema, 503: readinessSchema },
       },

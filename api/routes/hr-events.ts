@@ -22,6 +22,7 @@ export function hrEventRoutes(app: FastifyInstance, options: ApiOptions, deadlin
       config: { rawBody: true, invalidBody: 'invalid_event' },
       schema: {
         tags: ['HR events'],
+        operationId: 'receiveHrEvent',
         summary: 'Receive one HR event',
         description:
           'Signed with `X-JML-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. ' +

@@ -27,6 +27,7 @@ export function identityRoutes(app: FastifyInstance, options: ApiOptions, deadli
       onRequest: operatorsOnly,
       schema: {
         tags: ['Identities'],
+        operationId: 'getIdentityStatus',
         summary: "A person's lifecycle status",
         security: [{ bearer: [] }],
         params,
@@ -52,6 +53,7 @@ export function identityRoutes(app: FastifyInstance, options: ApiOptions, deadli
       onRequest: operatorsOnly,
       schema: {
         tags: ['Identities'],
+        operationId: 'retryIdentity',
         summary: "Try the person's failing applications (or one) again now",
         description: 'Sends the workflow its `retry` signal. No body: every failing application.',
         [OPTIONAL_BODY]: true,

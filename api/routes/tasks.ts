@@ -21,6 +21,7 @@ export function taskRoutes(app: FastifyInstance, options: ApiOptions, deadlineMs
       onRequest: anyBearer,
       schema: {
         tags: ['Manual tasks'],
+        operationId: 'listTasks',
         summary: 'Open manual tasks',
         description: 'A personal token lists only what waits for its holder.',
         security: [{ bearer: [] }],
@@ -45,6 +46,7 @@ export function taskRoutes(app: FastifyInstance, options: ApiOptions, deadlineMs
       onRequest: anyBearer,
       schema: {
         tags: ['Manual tasks'],
+        operationId: 'completeTask',
         summary: 'Attest a manual task done (the `completeTask` update)',
         security: [{ bearer: [] }],
         params: z.object({ taskId: z.string().min(1).max(200) }),
