@@ -142,7 +142,7 @@ export class Progress {
     if (apps.length) {
       lines.push('', '| application | status | attempts | problem |', '|---|---|---|---|');
       for (const a of apps)
-        lines.push(`| ${a.appId} | ${a.status} | ${a.attempts} | ${a.lastProblem ?? ''} |`);
+        lines.push(`| ${a.appId} | ${a.status} | ${a.attempts} | ${cell(a.lastProblem ?? '')} |`);
     }
     const failing = apps.filter((a) => RETRYABLE.has(a.status)).map((a) => a.appId);
     if (failing.length) lines.push('', `Send the \`retry\` signal to try ${failing.join(', ')} again now.`);
@@ -181,4 +181,9 @@ export class Progress {
     }
     return lines.join('\n');
   }
+}
+
+/** Text from outside (an application's error message) as one Markdown table cell: no row or column breaks, no markup. */
+function cell(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(/([\\|*_`[\]<>#])/g, '\\$1');
 }

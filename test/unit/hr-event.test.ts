@@ -90,6 +90,35 @@ void describe('hrEventSchema', () => {
     }
   });
 
+  void test('NUL, newlines and bidirectional overrides in names are rejected, each at its field', () => {
+    const employee = {
+      ...valid.employee,
+      givenName: 'Ada\u0000',
+      familyName: 'Love\u202Elace',
+      title: 'Staff\nEngineer',
+      location: 'Lon\u2066don',
+    };
+    assert.deepEqual(rejectedPaths({ ...valid, employee }).sort(), [
+      'employee.familyName',
+      'employee.givenName',
+      'employee.location',
+      'employee.title',
+    ]);
+  });
+
+  void test('names are NFC-normalised, so one name is one string', () => {
+    const decomposed = 'Rene\u0301e';
+    const parsed = hrEventSchema.parse({ ...valid, employee: { ...valid.employee, givenName: decomposed } });
+    assert.equal(parsed.employee.givenName, 'Ren\u00e9e');
+  });
+
+  void test('event ids and sources carrying markup or spaces are rejected', () => {
+    assert.deepEqual(rejectedPaths({ ...valid, eventId: 'evt **bold** | x', source: 'work day' }).sort(), [
+      'eventId',
+      'source',
+    ]);
+  });
+
   void test('a datetime without a time, or not a datetime, is rejected', () => {
     assert.deepEqual(rejectedPaths({ ...valid, occurredAt: '2024-05-01' }), ['occurredAt']);
     assert.deepEqual(rejectedPaths({ ...valid, occurredAt: 'yesterday' }), ['occurredAt']);
