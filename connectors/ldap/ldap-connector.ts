@@ -102,6 +102,10 @@ export class LdapConnector implements Connector {
   async ensureAccount(profile: AccountProfile): Promise<{ created: boolean; accountId: string }> {
     return this.run(`ensure account "${profile.userName}"`, async (client) => {
       const dn = this.userDn(profile.userName);
+      if (profile.accountId && !sameDn(profile.accountId, dn)) {
+        const renamed = await this.rename(client, profile, dn);
+        if (renamed) return { created: false, accountId: renamed };
+      }
       try {
         await client.add(dn, this.userAttributes(profile));
         return { created: true, accountId: dn };
@@ -248,6 +252,32 @@ export class LdapConnector implements Connector {
     if (found.kind === 'own') return found.dn;
     if (found.kind === 'unowned') throw new UnverifiableError(unownedProblem(found.dn, ref));
     return undefined;
+  }
+
+  /**
+   * The person's userName changed: the entry jml recorded moves to the new DN (so no account is left
+   * behind under the old name), and the groups that named the old DN name the new one.
+   * Undefined when the recorded entry is gone or is not the person's.
+   */
+  private async rename(client: Client, profile: AccountProfile, newDn: string): Promise<string | undefined> {
+    const oldDn = profile.accountId!;
+    const found = await this.ownership(client, { ...profile, accountId: oldDn });
+    if (found.kind !== 'own' || !sameDn(found.dn, oldDn)) return undefined;
+    const groups = await this.groupsOf(client, oldDn);
+    try {
+      await client.modifyDN(oldDn, newDn);
+    } catch (error) {
+      if (hasCode(error, RESULT.entryAlreadyExists)) {
+        throw new PermanentConnectorError(`cannot rename ${oldDn} to ${newDn}: that entry exists already`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    for (const group of groups) {
+      await client.modify(group.dn, [memberChange('add', newDn), memberChange('delete', oldDn)]);
+    }
+    return newDn;
   }
 
   /** Takes over an existing entry only when it provably belongs to the same person, then unlocks it. */

@@ -60,7 +60,12 @@ export class ScimConnector implements Connector {
 
   async ensureAccount(profile: AccountProfile): Promise<{ created: boolean; accountId: string }> {
     const found = await this.ownership(profile);
-    if (found.kind === 'own') return { created: false, accountId: await this.adopt(found.user) };
+    if (found.kind === 'own') {
+      // Found by the id jml recorded under another userName: the person was renamed, and so is the account.
+      if (found.user.userName.toLowerCase() !== profile.userName.toLowerCase())
+        await this.rename(found.user, profile);
+      return { created: false, accountId: await this.adopt(found.user) };
+    }
     if (found.kind !== 'none') throw this.notTheirs(profile, found);
     const created = await this.http.request('POST', '/Users', {
       accept: [409],
@@ -199,6 +204,21 @@ export class ScimConnector implements Connector {
     if (found.kind === 'own') return found.user;
     if (found.kind === 'unowned') throw new UnverifiableError(this.unownedProblem(ref));
     return undefined;
+  }
+
+  private async rename(user: ScimUser, profile: AccountProfile): Promise<void> {
+    const { status } = await this.http.request('PATCH', `/Users/${encodeURIComponent(user.id)}`, {
+      accept: [409],
+      body: {
+        schemas: [PATCH_SCHEMA],
+        Operations: [{ op: 'replace', path: 'userName', value: profile.userName }],
+      },
+    });
+    if (status === 409) {
+      throw new PermanentConnectorError(
+        `${this.appId}: cannot rename ${profile.employeeId}'s account to "${profile.userName}": another account has that userName`,
+      );
+    }
   }
 
   private async adopt(user: ScimUser): Promise<string> {
