@@ -82,6 +82,11 @@ export interface JoinerAppReport {
   evidence: Evidence;
   /** Manual applications: who attested the work. */
   attestation?: Attestation;
+  /**
+   * A joiner's account found holding what the plan does not justify (an existing account jml adopted):
+   * removed before the person is active; privileged access comes back only through approval.
+   */
+  removed?: string[];
 }
 
 export interface JoinerReport {

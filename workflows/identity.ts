@@ -384,7 +384,7 @@ class IdentityRun {
     this.progress.setStage(stage);
     const { plan } = await this.planFor(event.employee);
     this.state.plan = plan;
-    this.state.lastJoiner = await runJoiner(ctx, event.eventId, event.employee, plan);
+    this.state.lastJoiner = await runJoiner(ctx, event.eventId, event.employee, plan, stage === 'joining');
     this.progress.setStage('active');
   }
 

@@ -49,6 +49,8 @@ export async function runJoiner(
   eventId: string,
   employee: Employee,
   plan: AccessPlan,
+  /** A joiner (hire, rehire) holds exactly its plan: what an adopted account already held is removed. */
+  joining: boolean,
 ): Promise<JoinerReport> {
   const startedAt = new Date().toISOString();
   const held = ctx.granted;
@@ -66,7 +68,9 @@ export async function runJoiner(
     Promise.all([
       Promise.all(
         appIds.map((appId) =>
-          ctx.locks.withApp(appId, () => applyToApp(ctx, eventId, appId, employee, plan, revokeLater)),
+          ctx.locks.withApp(appId, () =>
+            applyToApp(ctx, eventId, appId, employee, plan, revokeLater, joining),
+          ),
         ),
       ),
       Promise.all(needsApproval.map((planned) => grantWithApproval(ctx, eventId, employee, planned))),
@@ -97,6 +101,7 @@ async function applyToApp(
   employee: Employee,
   plan: AccessPlan,
   revokeLater: ScheduledRevocation[],
+  joining: boolean,
 ): Promise<JoinerAppReport> {
   const planned = plan.apps[appId] ?? [];
   const held = ctx.granted[appId] ?? [];
@@ -123,6 +128,7 @@ async function applyToApp(
     employee,
     wanted,
     unwanted: revokeNow,
+    removeUnjustified: joining,
   });
   ctx.granted[appId] = [...new Set([...wanted, ...keptForOverlap])].sort();
   return report;
@@ -154,6 +160,8 @@ export interface Change {
   employee: Employee;
   wanted: string[];
   unwanted: string[];
+  /** Also remove whatever else the account holds (a joiner adopting an existing account). */
+  removeUnjustified?: boolean;
 }
 
 /** The person's account in one application, addressed by the id jml recorded there once it has one. */
@@ -178,6 +186,7 @@ export async function converge(ctx: StepContext, change: Change): Promise<Joiner
   const { progressKey, appId, employee, wanted, unwanted } = change;
   const known = [...new Set([...wanted, ...unwanted, ...(ctx.granted[appId] ?? [])])];
   let created = false;
+  const removed = new Set<string>();
   const {
     value: state,
     attempts,
@@ -195,11 +204,17 @@ export async function converge(ctx: StepContext, change: Change): Promise<Joiner
     }
     const account = accountIn(ctx, appId, employee);
     if (unwanted.length) await activities.revokeInApp({ appId, account, entitlements: unwanted });
-    const state = await activities.readAppState({ appId, account, known });
+    let state = await activities.readAppState({ appId, account, known });
+    const unjustified = change.removeUnjustified ? state.entitlements.filter((e) => !wanted.includes(e)) : [];
+    if (unjustified.length) {
+      await activities.revokeInApp({ appId, account, entitlements: unjustified });
+      unjustified.forEach((e) => removed.add(e));
+      state = await activities.readAppState({ appId, account, known: [...known, ...unjustified] });
+    }
     recordAccount(ctx, appId, state);
     const gaps = wanted.length ? provisionGaps(state, wanted) : [];
     if (state.unverifiable && gaps.length === 0) gaps.push(`unverifiable: ${state.unverifiable}`);
-    const kept = unwanted.filter((e) => state.entitlements.includes(e));
+    const kept = [...unwanted, ...removed].filter((e) => state.entitlements.includes(e));
     if (kept.length) gaps.push(`still holds revoked entitlements: ${kept.join(', ')}`);
     return { value: state, gaps, unverifiable: Boolean(state.unverifiable) };
   });
@@ -211,6 +226,7 @@ export async function converge(ctx: StepContext, change: Change): Promise<Joiner
     verifiedState: state,
     verifiedAt,
     evidence: 'read-back',
+    ...(removed.size ? { removed: [...removed].sort() } : {}),
   };
 }
 

@@ -379,3 +379,68 @@ void test('a grant under way when the termination arrives is waited for: the lea
   await new Promise((resolve) => setTimeout(resolve, 1600));
   assert.deepEqual(await entitlementsOf(person), [], 'nothing landed after the leaver');
 });
+
+/** An account made in crm before jml knew the person, linked to them by externalId, holding `groups`. */
+async function existingAccount(person: Employee, groups: string[]): Promise<void> {
+  const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/scim+json' };
+  const created = await fetch(`${crm.baseUrl}/Users`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: person.userName,
+      externalId: person.id,
+      active: true,
+    }),
+  });
+  const { id } = (await created.json()) as { id: string };
+  for (const name of groups) {
+    const list = await fetch(
+      `${crm.baseUrl}/Groups?filter=${encodeURIComponent(`displayName eq "${name}"`)}`,
+      {
+        headers,
+      },
+    );
+    const [group] = ((await list.json()) as { Resources: { id: string }[] }).Resources;
+    await fetch(`${crm.baseUrl}/Groups/${group!.id}`, {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }],
+      }),
+    });
+  }
+}
+
+void test('a joiner adopting an existing account holds exactly its plan: privileged access found on it is removed first', async () => {
+  const person = employee({ department: 'Sales' });
+  await existingAccount(person, ['crm-admins', 'crm-billing']);
+  await send(hrEvent('hire', person));
+  const status = await eventually('active', async () => {
+    const s = await statusOf(person.id);
+    return s.stage === 'active' && s;
+  });
+  assert.deepEqual(await entitlementsOf(person), ['crm-users']);
+  const crmReport = status.lastJoiner?.applications.find((a) => a.appId === 'crm');
+  assert.deepEqual(crmReport?.removed, ['crm-admins', 'crm-billing']);
+  assert.deepEqual(status.approvals, [], 'nothing the plan does not justify is asked for');
+});
+
+void test('privileged access an adopted account already held comes back only through approval', async () => {
+  const person = employee({ department: 'Sales', title: 'CRM Admin', managerId: MANAGER });
+  await existingAccount(person, ['crm-admins']);
+  await send(hrEvent('hire', person));
+  const request = await pendingRequest(person);
+  await eventually(
+    'the held privilege removed while approval is pending',
+    async () => JSON.stringify(await entitlementsOf(person)) === JSON.stringify(['crm-users']),
+  );
+  await handleOf(person.id).signal(decisionSignal, {
+    requestId: request.requestId,
+    approve: true,
+    approver: MANAGER,
+  });
+  await eventually('active', async () => (await statusOf(person.id)).stage === 'active');
+  assert.deepEqual(await entitlementsOf(person), ['crm-admins', 'crm-users']);
+});
