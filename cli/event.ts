@@ -6,6 +6,7 @@ import type { IntakeResult } from '../api/intake';
 import { answer, apiFetch, required } from './api-client';
 import { EXIT, type ExitCode } from './exit-codes';
 import { examples } from './help-text';
+import { findIdentity } from './identity';
 import { readValid } from './input-file';
 import { printJson } from './output';
 import { exiting } from './run';
@@ -20,6 +21,9 @@ interface EventOptions {
 
 async function sendEvent(source: string, options: EventOptions): Promise<ExitCode> {
   const event = readValid(source, hrEventSchema);
+  // Read first, so --wait can tell the earlier step's applications from this one's, and a token
+  // that may not read the status is found before anything is sent.
+  const before = options.wait ? await findIdentity(event.employee.id) : undefined;
   const body = JSON.stringify(event);
   const response = await apiFetch('/v1/hr/events', {
     method: 'POST',
@@ -40,6 +44,7 @@ async function sendEvent(source: string, options: EventOptions): Promise<ExitCod
   }
   return waitForStep({
     employeeId: event.employee.id,
+    before,
     eventId: event.eventId,
     timeoutMs: options.waitTimeout,
     intervalMs: options.pollInterval,

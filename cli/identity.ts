@@ -9,3 +9,10 @@ export function getIdentity(employeeId: string): Promise<Response> {
 export async function readIdentity(employeeId: string): Promise<IdentityStatus> {
   return answer<IdentityStatus>(await getIdentity(employeeId), `reading the status of ${employeeId}`);
 }
+
+/** The status, or undefined when jml has never seen the person. */
+export async function findIdentity(employeeId: string): Promise<IdentityStatus | undefined> {
+  const response = await getIdentity(employeeId);
+  if (response.status === 404) return undefined;
+  return answer<IdentityStatus>(response, `reading the status of ${employeeId}`);
+}

@@ -3,30 +3,21 @@
 import type { Command } from 'commander';
 import { configPath, loadConfig } from '../config/load';
 import { employeeSchema } from '../domain/hr-event';
-import type { IdentityStatus } from '../domain/lifecycle';
 import { planAccess } from '../domain/policy';
-import { answer } from './api-client';
 import { EXIT, type ExitCode } from './exit-codes';
 import { examples } from './help-text';
-import { getIdentity } from './identity';
+import { findIdentity } from './identity';
 import { readValid } from './input-file';
 import { printJson } from './output';
-import { diffPlans, planReport, type CurrentIdentity } from './plan-report';
+import { diffPlans, planReport } from './plan-report';
 import { exiting } from './run';
-
-/** What jml holds for the person now; undefined when it has never seen them. */
-async function currentIdentity(employeeId: string): Promise<CurrentIdentity | undefined> {
-  const response = await getIdentity(employeeId);
-  if (response.status === 404) return undefined;
-  return answer<IdentityStatus>(response, `reading what jml holds for ${employeeId}`);
-}
 
 async function showPlan(source: string, options: { diff?: boolean; json?: boolean }): Promise<ExitCode> {
   const employee = readValid(source, employeeSchema);
   const { config, policy, policyVersion } = loadConfig(configPath());
   const appIds = config.applications.map((a) => a.id);
   const plan = planAccess(employee, policy, appIds, policyVersion);
-  const diff = options.diff ? diffPlans(plan, await currentIdentity(employee.id)) : undefined;
+  const diff = options.diff ? diffPlans(plan, await findIdentity(employee.id)) : undefined;
   if (options.json) {
     const { roles, entitlements } = plan;
     printJson({ policyVersion, roles, entitlements, ...(diff && { diff }) });

@@ -5,8 +5,9 @@ import type { AppProgress, IdentityStatus, ProcessedEvent } from '../domain/life
 
 /** Stages a step ends in; `pending` is absent, a hire for a new person starts there. */
 const SETTLED_STAGES = new Set(['active', 'left']);
-/** Stages in which the applications shown are the running step's own. */
-const STEP_STAGES = new Set(['joining', 'moving', 'leaving']);
+
+/** Everything shown about an application, to tell an earlier step's entry from this step's. */
+const fingerprint = (app: AppProgress) => JSON.stringify(app);
 
 export function describeApp(app: AppProgress): string {
   const attempt = app.attempts > 1 ? ` (attempt ${app.attempts})` : '';
@@ -35,11 +36,21 @@ export interface Observation {
 export class StepProgress {
   private seen = false;
   private heading?: string;
+  /** The applications as they stood before the event was sent: an earlier step's. */
+  private readonly earlier: Map<string, string>;
+  /** Applications whose entry has changed since then, so it is this step's. */
+  private readonly current = new Set<string>();
   private readonly shown = new Map<string, AppProgress['status']>();
   private outcome?: ProcessedEvent['outcome'];
   private apps: AppProgress[] = [];
 
-  constructor(private readonly eventId: string) {}
+  /** `before`: the person's status read before the event was sent; undefined for someone new. */
+  constructor(
+    private readonly eventId: string,
+    before?: IdentityStatus,
+  ) {
+    this.earlier = new Map((before?.apps ?? []).map((a) => [a.appId, fingerprint(a)]));
+  }
 
   observe(status: IdentityStatus): Observation {
     const lines: string[] = [];
@@ -56,10 +67,15 @@ export class StepProgress {
       lines.push(heading);
       this.heading = heading;
     }
-    // Until the event's step begins, the applications listed are an earlier step's.
-    if (finished || (running && STEP_STAGES.has(status.stage))) {
+    // Until the event's step begins (it resets every application to working), the applications
+    // listed are an earlier step's: an entry counts once it differs from before, or the step ended.
+    if (finished || running) {
       this.apps = status.apps;
       for (const app of status.apps) {
+        if (!this.current.has(app.appId)) {
+          if (!finished && this.earlier.get(app.appId) === fingerprint(app)) continue;
+          this.current.add(app.appId);
+        }
         if (this.shown.get(app.appId) === app.status) continue;
         this.shown.set(app.appId, app.status);
         lines.push(`  ${describeApp(app)}`);

@@ -3,11 +3,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from './plan-report';
 import { CliError, EXIT, type ExitCode } from './exit-codes';
+import type { IdentityStatus } from '../domain/lifecycle';
 import { readIdentity } from './identity';
 import { StepProgress } from './step-progress';
 
 export interface WaitOptions {
   employeeId: string;
+  /** The person's status before the event was sent (undefined: jml did not know them). */
+  before?: IdentityStatus;
   eventId: string;
   timeoutMs: number;
   intervalMs: number;
@@ -16,7 +19,7 @@ export interface WaitOptions {
 
 export async function waitForStep(options: WaitOptions): Promise<ExitCode> {
   const { employeeId, eventId, timeoutMs, intervalMs, print } = options;
-  const progress = new StepProgress(eventId);
+  const progress = new StepProgress(eventId, options.before);
   const deadline = Date.now() + timeoutMs;
   let unreachable: string | undefined;
   for (;;) {

@@ -26,11 +26,11 @@ function status(stage: IdentityStatus['stage'], apps: AppProgress[], more: Parti
 }
 
 const working = (appId: string, attempts = 1): AppProgress => ({ appId, status: 'working', attempts });
-const verified = (appId: string): AppProgress => ({
+const verified = (appId: string, verifiedAt = '2026-12-01T09:00:02.000Z'): AppProgress => ({
   appId,
   status: 'verified',
   attempts: 1,
-  verifiedAt: '2026-12-01T09:00:02.000Z',
+  verifiedAt,
 });
 const failing: AppProgress = {
   appId: 'wiki',
@@ -56,7 +56,14 @@ const completed: Partial<IdentityStatus> = {
   ],
 };
 
-/** Successive answers to GET /v1/identities/E1001; the last one repeats. */
+const earlierCrm = verified('crm', '2026-11-30T17:00:00.000Z');
+
+/** What GET /v1/identities/E1001 answers before the event is sent; a scenario not here: 404. */
+const BEFORE: Record<string, unknown> = {
+  queued: status('active', [earlierCrm], { current: undefined }),
+};
+
+/** Successive answers to GET /v1/identities/E1001 after the event is sent; the last one repeats. */
 const SCENARIOS: Record<string, unknown[]> = {
   verified: [
     status('pending', []),
@@ -82,13 +89,15 @@ const SCENARIOS: Record<string, unknown[]> = {
     ),
   ],
   endless: [status('joining', [verified('crm'), failing])],
-  // A change for someone active: until the step begins, the applications are the last step's.
+  // A change for someone active: until the step begins (first queued behind another event, then
+  // running before it reset the applications), they are the last step's and not shown.
   queued: [
-    status('active', [verified('crm')], {
+    status('active', [earlierCrm], {
       current: { eventId: 'earlier', type: 'hire' },
       queued: [{ eventId: EVENT_ID, type: 'hire' }],
     }),
-    status('moving', [working('crm')]),
+    status('moving', [earlierCrm]),
+    status('moving', [working('crm', 0)]),
     status('active', [verified('crm')], { current: undefined, ...completed }),
   ],
 };
@@ -99,13 +108,20 @@ const sent: string[] = [];
 
 before(async () => {
   api = await standIn((req) => {
-    // The scenario rides in the token, so every test shares one stand-in.
-    const scenario = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-    if (req.method === 'POST' && req.url === '/v1/hr/events') {
+    // The scenario rides in the base URL (/<scenario>/v1/...), so every test shares one stand-in.
+    const [, scenario = '', path] = /^\/([^/]+)(\/.*)$/.exec(req.url ?? '') ?? [];
+    if (req.method === 'POST' && path === '/v1/hr/events') {
       sent.push(scenario);
       return { status: 202, body: { workflowId: 'identity-E1001', eventId: EVENT_ID, status: 'accepted' } };
     }
-    if (req.url !== '/v1/identities/E1001') return { status: 404, body: { error: 'not_found' } };
+    if (path !== '/v1/identities/E1001') return { status: 404, body: { error: 'not_found' } };
+    if (scenario === 'unauthorized')
+      return { status: 401, body: { error: 'unauthorized', message: 'bad token' } };
+    if (!sent.includes(scenario)) {
+      return BEFORE[scenario]
+        ? { status: 200, body: BEFORE[scenario] }
+        : { status: 404, body: { error: 'not_found' } };
+    }
     const answers = SCENARIOS[scenario]!;
     const n = (polls[scenario] = (polls[scenario] ?? -1) + 1);
     const next = answers[Math.min(n, answers.length - 1)] as { unavailable?: boolean };
@@ -119,8 +135,7 @@ after(() => api.close());
 
 function wait(scenario: string, ...extra: string[]) {
   return jml(['event', 'examples/hire.json', '--wait', '--poll-interval', '20ms', ...extra], {
-    JML_URL: api.url,
-    JML_API_TOKEN: scenario,
+    JML_URL: `${api.url}/${scenario}`,
   });
 }
 
@@ -178,6 +193,13 @@ void describe('jml event --wait', { concurrency: true }, () => {
       '  crm: verified at 2026-12-01T09:00:02.000Z',
       'done: every application verified (1)',
     ]);
+  });
+
+  void test('a token that may not read the status is refused before the event is sent', async () => {
+    const run = await wait('unauthorized');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /reading the status of E1001 refused \(401\): bad token/);
+    assert.ok(!sent.includes('unauthorized'));
   });
 
   void test('an invalid --wait-timeout is bad input (exit 2), and nothing is sent', async () => {
