@@ -23,6 +23,11 @@ function exitCodeOf(error: unknown): number {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // `jml --help | head` closes the pipe early; that is the reader's choice, not a failure.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT.done);
+    throw error;
+  });
   applyDevSecrets(process.env, false);
   const program = buildProgram();
   program.hook('preAction', (root) => setRequestTimeout(root.opts<{ timeout: number }>().timeout));

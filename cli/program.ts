@@ -1,5 +1,6 @@
 // The `jml` command tree: global settings first, so every command added after inherits them.
 import { Command, Option } from 'commander';
+import { version } from '../package.json';
 import { DEFAULT_TIMEOUT_MS } from './api-client';
 import { approvalCommands } from './approvals';
 import { checkCommands } from './checks';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
       "Identity lifecycle automation: send signed HR events, follow and retry a person's lifecycle, " +
         'decide approvals and manual tasks, preview and check the policy.',
     )
+    .version(version, '-V, --version', "print jml's version")
     .addOption(
       new Option('--timeout <duration>', 'give up on an API request after this long')
         .argParser(positiveDuration)

@@ -7,7 +7,7 @@ import { jml } from './cli-run';
 
 /** The options each command is documented with; a command added or changed shows here. */
 const EXPECTED: Record<string, string[]> = {
-  '': ['--timeout'],
+  '': ['--timeout', '--version'],
   event: ['--wait', '--wait-timeout', '--poll-interval'],
   status: ['--json'],
   retry: ['--app', '--json'],
