@@ -14,9 +14,16 @@ export const decisionBodySchema = z.strictObject({
 });
 
 /** Pending approval requests across everyone, optionally only those this approver may decide. */
-export async function pendingApprovals(client: Client, approver?: string): Promise<ApprovalRequest[]> {
-  const pending = await collectFromRunning(client, 'PendingApprovals', (status) =>
-    status.approvals.filter((r) => r.status === 'pending' && (!approver || r.approvers.includes(approver))),
+export async function pendingApprovals(
+  client: Client,
+  taskQueue: string,
+  approver?: string,
+): Promise<ApprovalRequest[]> {
+  const pending = await collectFromRunning(
+    client,
+    { taskQueue, countAttribute: 'PendingApprovals' },
+    (status) =>
+      status.approvals.filter((r) => r.status === 'pending' && (!approver || r.approvers.includes(approver))),
   );
   return pending.sort((a, b) => (a.requestedAt < b.requestedAt ? -1 : 1));
 }

@@ -6,14 +6,18 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { identityWorkflowId, type IdentityStatus } from '../domain/lifecycle';
 import { statusQuery } from '../workflows/messages';
 
-/** Collects items from the status of every running identity workflow the visibility query matches. */
+/**
+ * Collects items from the status of every running identity workflow on this service's task queue
+ * that the visibility query matches (workflows of another deployment in the namespace are theirs).
+ */
 export async function collectFromRunning<T>(
   client: Client,
-  countAttribute: 'PendingApprovals' | 'OpenTasks',
+  { taskQueue, countAttribute }: { taskQueue: string; countAttribute: 'PendingApprovals' | 'OpenTasks' },
   pick: (status: IdentityStatus) => T[],
 ): Promise<T[]> {
   const items: T[] = [];
-  const running = client.workflow.list({ query: `${countAttribute} > 0 AND ExecutionStatus = "Running"` });
+  const query = `TaskQueue = "${taskQueue}" AND ${countAttribute} > 0 AND ExecutionStatus = "Running"`;
+  const running = client.workflow.list({ query });
   for await (const workflow of running) {
     items.push(...pick(await client.workflow.getHandle(workflow.workflowId).query(statusQuery)));
   }

@@ -13,8 +13,8 @@ export const completionBodySchema = z.strictObject({
 });
 
 /** Open manual tasks across everyone, optionally only those this person may attest. */
-export async function openTasks(client: Client, assignee?: string): Promise<ManualTask[]> {
-  const open = await collectFromRunning(client, 'OpenTasks', (status) =>
+export async function openTasks(client: Client, taskQueue: string, assignee?: string): Promise<ManualTask[]> {
+  const open = await collectFromRunning(client, { taskQueue, countAttribute: 'OpenTasks' }, (status) =>
     status.tasks.filter((t) => t.status === 'open' && (!assignee || t.assignees.includes(assignee))),
   );
   return open.sort((a, b) => (a.openedAt < b.openedAt ? -1 : 1));

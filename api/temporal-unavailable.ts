@@ -8,8 +8,10 @@ import {
 } from '@temporalio/client';
 import { HttpError } from './http-error';
 
-// gRPC status codes (@grpc/grpc-js `status`): the server cannot be reached, or did not answer in time.
+// gRPC status codes (@grpc/grpc-js `status`): the server cannot be reached, or did not answer in time;
+// or it refuses a query because no worker polls the workflow's task queue.
 const DEADLINE_EXCEEDED = 4;
+const FAILED_PRECONDITION = 9;
 const UNAVAILABLE = 14;
 
 /** Seconds a sender should wait before trying again. */
@@ -24,23 +26,45 @@ export function isTemporalUnavailable(error: unknown): boolean {
   return false;
 }
 
-export function temporalUnavailable(deadlineMs: number): HttpError {
+/** A query Temporal cannot deliver because no worker polls the task queue (the worker is down). */
+export function isWorkerMissing(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (isGrpcServiceError(e) && Number(e.code) === FAILED_PRECONDITION && /no poller/i.test(e.details)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+export function workerUnavailable(): HttpError {
   return new HttpError(
     503,
     {
-      error: 'temporal_unavailable',
-      message: `Temporal did not answer within ${deadlineMs / 1000} s (unreachable or overloaded); send the same request again after ${RETRY_AFTER_SECONDS} s`,
+      error: 'worker_unavailable',
+      message: `no jml worker polls the task queue, so the workflow cannot answer; send the same request again after ${RETRY_AFTER_SECONDS} s`,
     },
     { 'retry-after': String(RETRY_AFTER_SECONDS) },
   );
 }
 
-/** Runs the route's Temporal calls under one deadline; unreachable becomes a 503. */
+export function temporalUnavailable(deadlineMs: number): HttpError {
+  return new HttpError(
+    503,
+    {
+      error: 'temporal_unavailable',
+      message: `Temporal did not answer within ${deadlineMs / 1000} s (unreachable, overloaded, or no worker is there to answer); send the same request again after ${RETRY_AFTER_SECONDS} s`,
+    },
+    { 'retry-after': String(RETRY_AFTER_SECONDS) },
+  );
+}
+
+/** Runs the route's Temporal calls under one deadline; unreachable (or no worker) becomes a 503. */
 export async function withTemporal<T>(client: Client, deadlineMs: number, fn: () => Promise<T>): Promise<T> {
   try {
     return await client.withDeadline(Date.now() + deadlineMs, fn);
   } catch (error) {
     if (isTemporalUnavailable(error)) throw temporalUnavailable(deadlineMs);
+    if (isWorkerMissing(error)) throw workerUnavailable();
     throw error;
   }
 }

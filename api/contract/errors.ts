@@ -9,7 +9,11 @@ export const problemSchema = z.object({
 
 export const errorSchema = z
   .object({
-    error: z.string().describe('e.g. `invalid_event`, `unauthorized`, `not_found`, `temporal_unavailable`'),
+    error: z
+      .string()
+      .describe(
+        'e.g. `invalid_event`, `unauthorized`, `not_found`, `temporal_unavailable`, `worker_unavailable`',
+      ),
     message: z.string().optional(),
     problems: z.array(problemSchema).optional(),
     allow: z.string().optional().describe('for 405: the method this path takes'),
@@ -23,7 +27,9 @@ export const commonErrors = {
   400: described('invalid request: `problems` names every invalid field'),
   413: described('body larger than `http.maxBodyBytes`'),
   414: described('a path parameter longer than 1000 characters'),
-  503: described('Temporal is unreachable or did not answer in time; retry after `Retry-After` seconds'),
+  503: described(
+    'Temporal is unreachable or did not answer in time, or no worker polls the task queue; retry after `Retry-After` seconds',
+  ),
 } as const;
 
 /** Answers of the routes that take a bearer token. */

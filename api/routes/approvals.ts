@@ -35,7 +35,7 @@ export function approvalRoutes(app: FastifyInstance, options: ApiOptions, deadli
       const approver = listedFor(callerOf(request), request.query.approver);
       return {
         approvals: await withTemporal(options.client, deadlineMs, () =>
-          pendingApprovals(options.client, approver),
+          pendingApprovals(options.client, options.taskQueue, approver),
         ),
       };
     },

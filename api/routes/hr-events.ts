@@ -2,8 +2,8 @@
 // validated and turned into a signal on the person's workflow.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { hrEventSchema } from '../../domain/hr-event';
 import { commonErrors, errorSchema } from '../contract/errors';
+import { hrEventBody } from '../contract/hr-event-body';
 import { intakeResultSchema } from '../contract/hr-event';
 import { HttpError } from '../http-error';
 import { submitHrEvent } from '../intake';
@@ -12,8 +12,6 @@ import type { ApiOptions } from '../options';
 import { SIGNATURE_HEADER, verifySignature } from '../signature';
 import { syncHook } from '../sync-hook';
 import { withTemporal } from '../temporal-unavailable';
-
-const hrEventBody = hrEventSchema.meta({ id: 'HrEvent' });
 
 export function hrEventRoutes(app: FastifyInstance, options: ApiOptions, deadlineMs: number): void {
   app.withTypeProvider<ZodTypeProvider>().post(

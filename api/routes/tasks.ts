@@ -34,7 +34,9 @@ export function taskRoutes(app: FastifyInstance, options: ApiOptions, deadlineMs
     async (request) => {
       const assignee = listedFor(callerOf(request), request.query.assignee);
       return {
-        tasks: await withTemporal(options.client, deadlineMs, () => openTasks(options.client, assignee)),
+        tasks: await withTemporal(options.client, deadlineMs, () =>
+          openTasks(options.client, options.taskQueue, assignee),
+        ),
       };
     },
   );

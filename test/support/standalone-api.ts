@@ -1,5 +1,6 @@
 // The HTTP API alone on a free port, with whatever Temporal client a test gives it (a dead address,
 // a silent one) and the test's own limits; no worker.
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
@@ -24,7 +25,8 @@ export async function startStandaloneApi(
   const app = await createApi({
     client: new Client({ connection, namespace: 'default' }),
     namespace: 'default',
-    taskQueue: 'standalone',
+    // Its own queue, so that no worker of another test answers for it.
+    taskQueue: `standalone-${randomUUID()}`,
     settings: { joinerLeadTimeMs: 0, maxRetryIntervalMs: 1000 },
     hrWebhookSecret: HR_SECRET,
     apiToken: API_TOKEN,

@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HUMAN_TEXT_FIELDS, HUMAN_TEXT_PATTERN } from '../../api/contract/hr-event-body';
 import { generateOpenApiDocument } from '../../api/openapi-document';
+import { employeeSchema } from '../../domain/hr-event';
 
 interface Operation {
   security?: Record<string, string[]>[];
@@ -44,6 +46,35 @@ void test('the document describes every route with its authentication and answer
         assert.deepEqual(operation.security, [{ bearer: [] }], `${method} ${path}`);
         assert.ok('401' in operation.responses && '503' in operation.responses, `${method} ${path}`);
       }
+    }
+  }
+});
+
+void test("the document's pattern for names accepts exactly what the event schema accepts", () => {
+  const pattern = new RegExp(HUMAN_TEXT_PATTERN, 'u');
+  const samples = [
+    'Ada',
+    'Zoë Ünal-Ødegård',
+    '李小龙',
+    "O'Brien, Jr.",
+    'tab\there',
+    'new\nline',
+    'nul\u0000',
+    'del\u007f',
+    'c1\u0085',
+    'left\u202aembedding',
+    'right\u202eoverride',
+    'isolate\u2066x',
+    'pop\u2069',
+    'zero\u200bwidth',
+  ];
+  for (const field of HUMAN_TEXT_FIELDS) {
+    for (const sample of samples) {
+      assert.equal(
+        pattern.test(sample),
+        employeeSchema.shape[field].safeParse(sample).success,
+        `${field}: ${JSON.stringify(sample)}`,
+      );
     }
   }
 });

@@ -6,7 +6,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
-import { isTemporalUnavailable } from '../../api/temporal-unavailable';
+import { isTemporalUnavailable, isWorkerMissing } from '../../api/temporal-unavailable';
 
 /** An error shaped as @grpc/grpc-js raises them. */
 function grpcError(code: number, details: string): Error {
@@ -30,4 +30,11 @@ void test('answers from a reachable server and ordinary errors are not', () => {
   assert.equal(isTemporalUnavailable(new WorkflowNotFoundError('gone', 'identity-E1', undefined)), false);
   assert.equal(isTemporalUnavailable(new ServiceError('odd', { cause: new TypeError('bug') })), false);
   assert.equal(isTemporalUnavailable('a string'), false);
+});
+
+void test('a query no worker can answer is told apart from other refusals', () => {
+  const noPoller = grpcError(9, 'no poller seen for task queue recently, worker may be down');
+  assert.equal(isWorkerMissing(new ServiceError('Failed to query Workflow', { cause: noPoller })), true);
+  assert.equal(isWorkerMissing(grpcError(9, 'workflow is not running')), false);
+  assert.equal(isWorkerMissing(grpcError(14, 'no poller')), false);
 });
