@@ -172,7 +172,8 @@ void test('jml approvals lists the request and jml deny decides it; a wrong appr
   assert.equal(listed.code, 0, listed.err);
   assert.match(
     listed.out,
-    new RegExp(`${request.requestId} .*crm: crm-admins \\(high\\) .*waits for manager: ${MANAGER}`),
+    // One row of the table: request, employee, application, entitlement, risk, step, approvers.
+    new RegExp(`${request.requestId} +${person.id} +crm +crm-admins +high +manager +${MANAGER} `),
   );
 
   const refused = await jml('approve', request.requestId, '--as', 'X9999');
@@ -245,7 +246,9 @@ void test('jml tasks lists a manual task, a wrong person is refused at once, and
   assert.equal(listed.code, 0, listed.err);
   assert.match(
     listed.out,
-    new RegExp(`${task.taskId} .*badge: create the account if missing and grant badge-lyon`),
+    new RegExp(
+      `${task.taskId} +${person.id} +badge +${FULFILLER} .*create the account if missing and grant badge-lyon`,
+    ),
   );
 
   const wrong = await api(`/v1/tasks/${task.taskId}`, {
