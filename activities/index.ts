@@ -8,6 +8,10 @@ import type { Connector } from '../connectors/connector';
 import type { ManualTaskChannel, TaskNotice } from '../connectors/manual/task-channel';
 import type { ManualFulfilment } from '../domain/lifecycle';
 import type { Logger } from '../common/logger';
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { identityWorkflowId } from '../domain/lifecycle';
+import { statusQuery } from '../workflows/messages';
 import { mapped } from './failures';
 
 export interface ApplicationSummary {
@@ -195,6 +199,23 @@ export function createActivities({
         if (deleted) await connector.delete(own);
         return { revoked: before.entitlements, disabled: true, deleted, sessionsEnded, before };
       });
+    },
+
+    /**
+     * Whether an approver or fulfiller is still employed, by jml's own record of them: `left` once their
+     * leaver started (or their workflow ended with one), `unknown` when jml has never seen them.
+     */
+    async employmentStanding(employeeId: string): Promise<'employed' | 'left' | 'unknown'> {
+      const handle = Context.current().client.workflow.getHandle(identityWorkflowId(employeeId));
+      try {
+        const { status } = await handle.describe();
+        if (status.name !== 'RUNNING') return status.name === 'COMPLETED' ? 'left' : 'unknown';
+        const { stage } = await handle.query(statusQuery);
+        return stage === 'leaving' || stage === 'left' ? 'left' : 'employed';
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return 'unknown';
+        throw error;
+      }
     },
 
     /** Tells approvers a decision is wanted (a structured log line that a notifier can forward). */

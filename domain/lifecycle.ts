@@ -19,7 +19,15 @@ export function identityWorkflowId(employeeId: string): string {
  * that cannot be tied to anyone); `held-by-other`: the account with the person's userName is someone
  * else's and was not touched. Both need a person (NeedsAttention), and neither counts as verified.
  */
-export type AppStepStatus = 'working' | 'stalled' | 'verified' | 'failing' | 'unverifiable' | 'held-by-other';
+export const APP_STEP_STATUSES = [
+  'working',
+  'stalled',
+  'verified',
+  'failing',
+  'unverifiable',
+  'held-by-other',
+] as const;
+export type AppStepStatus = (typeof APP_STEP_STATUSES)[number];
 
 /** Where one application stands in the current joiner, mover or leaver step. */
 export interface AppProgress {
@@ -199,6 +207,16 @@ export function describeManualWork(work: ManualWork): string {
   return parts.join('; ');
 }
 
+export const EVENT_OUTCOMES = [
+  'completed',
+  'cancelled',
+  'superseded',
+  'duplicate',
+  'stale',
+  'merged',
+] as const;
+export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
+
 export interface ProcessedEvent {
   eventId: string;
   type: HrEventType;
@@ -207,7 +225,7 @@ export interface ProcessedEvent {
    * `stale`: refused, it occurred before the person's last termination; `merged`: a further
    * termination of someone already terminated, covered by that leaver and its report.
    */
-  outcome: 'completed' | 'cancelled' | 'superseded' | 'duplicate' | 'stale' | 'merged';
+  outcome: EventOutcome;
   at: string;
 }
 

@@ -69,6 +69,15 @@ export abstract class AwaitedByPeople<T extends { status: string }, D> {
     return item;
   }
 
+  /** Refuses an attempt for a reason found outside the item (the actor has left), on the record. */
+  refuse(attempt: D, why: string): void {
+    const { id } = this.settlementOf(attempt);
+    log.warn(`${this.noun} refused`, { id, why });
+    const item = this.items.get(id);
+    if (item) this.recordRefusal(item, attempt, why);
+    this.onChange();
+  }
+
   protected nextId(): string {
     return messageId(this.kind, this.employment, ++this.sequence, this.employeeId);
   }

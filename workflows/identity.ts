@@ -2,6 +2,7 @@
 // time, and runs the joiner, mover or leaver each calls for. A termination interrupts unfinished
 // onboarding; a verified leaver ends the workflow.
 import {
+  ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
   condition,
@@ -164,16 +165,37 @@ class IdentityRun {
     setHandler(statusQuery, () => this.status(), {
       description: 'Stage, what the workflow waits for, plan, per-application progress and reports.',
     });
-    setHandler(decisionSignal, (decision) => void this.gate.settle(decision), {
-      description:
-        'An approver decides: {"requestId", "approve": true|false, "approver": "<employee id>", "reason"}.',
-    });
-    setHandler(taskDoneSignal, (completion) => void this.tasks.settle(completion), {
-      description: 'A fulfiller attests a manual task is done: {"taskId", "by": "<employee id>", "note"}.',
-    });
+    setHandler(
+      decisionSignal,
+      async (decision) => {
+        const gone = await this.hasLeft(decision.approver);
+        if (gone) this.gate.refuse(decision, gone);
+        else this.gate.settle(decision);
+      },
+      {
+        description:
+          'An approver decides: {"requestId", "approve": true|false, "approver": "<employee id>", "reason"}.',
+      },
+    );
+    setHandler(
+      taskDoneSignal,
+      async (completion) => {
+        const gone = await this.hasLeft(completion.by);
+        if (gone) this.tasks.refuse(completion, gone);
+        else this.tasks.settle(completion);
+      },
+      {
+        description: 'A fulfiller attests a manual task is done: {"taskId", "by": "<employee id>", "note"}.',
+      },
+    );
     setHandler(
       completeTaskUpdate,
-      (completion) => {
+      async (completion) => {
+        const gone = await this.hasLeft(completion.by);
+        if (gone) {
+          this.tasks.refuse(completion, gone);
+          throw ApplicationFailure.create({ message: gone, type: 'Refused', nonRetryable: true });
+        }
         const task = this.tasks.settle(completion);
         if (!task) throw new Error(this.tasks.refusal(completion) ?? 'completion refused');
         return task;
@@ -188,7 +210,12 @@ class IdentityRun {
     );
     setHandler(
       decideUpdate,
-      (decision) => {
+      async (decision) => {
+        const gone = await this.hasLeft(decision.approver);
+        if (gone) {
+          this.gate.refuse(decision, gone);
+          throw ApplicationFailure.create({ message: gone, type: 'Refused', nonRetryable: true });
+        }
         const request = this.gate.settle(decision);
         if (!request) throw new Error(this.gate.refusal(decision) ?? 'decision refused');
         return request;
@@ -377,6 +404,17 @@ class IdentityRun {
         return;
       }
     }
+  }
+
+  /**
+   * Why someone may no longer decide or attest: jml's own record of them shows they have left (or are
+   * leaving). Someone jml has no record of is not refused for it.
+   */
+  private async hasLeft(employeeId: string): Promise<string | undefined> {
+    const standing = await activities.employmentStanding(employeeId);
+    return standing === 'left'
+      ? `${employeeId} has left: their decisions and attestations are refused`
+      : undefined;
   }
 
   /** Joiner and mover: plan from the policy, then grant and revoke against what the person holds. */

@@ -17,6 +17,7 @@ import type { ApprovalGate } from './approval-gate';
 import type { ManualTasks } from './manual-tasks';
 import type { Progress } from './progress';
 import type { RevocationSchedule } from './revocation-schedule';
+import { settleAll } from './settle-all';
 import { withStallWatch } from './stall-watch';
 import { untilVerified } from './until-verified';
 
@@ -64,18 +65,19 @@ export async function runJoiner(
   ctx.progress.describe(`granting access in ${appIds.join(', ') || 'no application'}`);
 
   const revokeLater: ScheduledRevocation[] = [];
-  const [applications, approvals] = await withStallWatch(ctx.progress, () =>
-    Promise.all([
-      Promise.all(
-        appIds.map((appId) =>
-          ctx.locks.withApp(appId, () =>
-            applyToApp(ctx, eventId, appId, employee, plan, revokeLater, joining),
-          ),
-        ),
+  const [applications, approvals] = await withStallWatch(ctx.progress, async () => {
+    const applied = settleAll(
+      appIds.map((appId) =>
+        ctx.locks.withApp(appId, () => applyToApp(ctx, eventId, appId, employee, plan, revokeLater, joining)),
       ),
-      Promise.all(needsApproval.map((planned) => grantWithApproval(ctx, eventId, employee, planned))),
-    ]),
-  );
+    );
+    const decided = settleAll(
+      needsApproval.map((planned) => grantWithApproval(ctx, eventId, employee, planned)),
+    );
+    // Both halves end before the step does, whichever fails first.
+    await Promise.allSettled([applied, decided]);
+    return Promise.all([applied, decided]);
+  });
   return {
     eventId,
     startedAt,

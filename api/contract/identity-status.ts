@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { HR_EVENT_TYPES } from '../../domain/hr-event';
 import type { AccessPlan } from '../../domain/policy';
 import {
+  APP_STEP_STATUSES,
+  EVENT_OUTCOMES,
   LIFECYCLE_STAGES,
   type IdentityStatus,
   type JoinerReport,
@@ -28,10 +30,11 @@ const eventRef = z.object({
 
 const appProgress = z.looseObject({
   appId: z.string(),
-  status: z.enum(['working', 'verified', 'failing', 'unverifiable', 'held-by-other']),
+  status: z.enum(APP_STEP_STATUSES),
   attempts: z.number().int(),
   lastProblem: z.string().optional(),
   verifiedAt: z.string().optional(),
+  callingSince: z.string().optional(),
 });
 
 const appReports = z.array(z.looseObject({ appId: z.string() }));
@@ -91,7 +94,7 @@ export const identityStatusSchema: z.ZodType<IdentityStatus> = z
         eventId: z.string(),
         type: z.enum(HR_EVENT_TYPES),
         source: z.string(),
-        outcome: z.enum(['completed', 'cancelled', 'superseded', 'duplicate']),
+        outcome: z.enum(EVENT_OUTCOMES),
         at: z.string(),
       }),
     ),

@@ -444,3 +444,31 @@ void test('privileged access an adopted account already held comes back only thr
   await eventually('active', async () => (await statusOf(person.id)).stage === 'active');
   assert.deepEqual(await entitlementsOf(person), ['crm-admins', 'crm-users']);
 });
+
+void test('an approver who has left is refused, by update at once and by signal on the record', async () => {
+  const manager = employee({ department: 'Sales' });
+  await send(hrEvent('hire', manager));
+  await eventually('the manager active', async () => (await statusOf(manager.id)).stage === 'active');
+  await send(hrEvent('terminate', manager, { urgent: true }));
+  await handleOf(manager.id).result();
+
+  const person = employee({ department: 'Sales', title: 'CRM Admin', managerId: manager.id });
+  await send(hrEvent('hire', person));
+  const request = await pendingRequest(person);
+  const decision = { requestId: request.requestId, approve: true, approver: manager.id };
+  await assert.rejects(
+    handleOf(person.id).executeUpdate(decideUpdate, { args: [decision] }),
+    (error: unknown) => {
+      assert.match(String((error as { cause?: unknown }).cause ?? error), /has left/);
+      return true;
+    },
+  );
+  await handleOf(person.id).signal(decisionSignal, decision);
+  const refused = await eventually('the refusal on the record', async () => {
+    const found = (await statusOf(person.id)).approvals.find((a) => a.requestId === request.requestId);
+    return (found?.rejectedDecisions.length ?? 0) >= 2 && found;
+  });
+  assert.equal(refused.status, 'pending', 'nothing was granted');
+  assert.ok(refused.rejectedDecisions.every((r) => /has left/.test(r.why)));
+  assert.ok(!(await entitlementsOf(person)).includes('crm-admins'));
+});
