@@ -43,6 +43,11 @@ export abstract class AwaitedByPeople<T extends { status: string }, D> {
     return this.list().filter((item) => this.isWaiting(item));
   }
 
+  /** Whether this run knows the item at all (an unknown one is not found, rather than refused). */
+  has(id: string): boolean {
+    return this.items.has(id);
+  }
+
   /** Why this attempt cannot be taken, or undefined when it can. Never changes state. */
   refusal(attempt: D): string | undefined {
     const { id, actor } = this.settlementOf(attempt);

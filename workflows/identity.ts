@@ -194,7 +194,7 @@ class IdentityRun {
         const gone = await this.hasLeft(completion.by);
         if (gone) {
           this.tasks.refuse(completion, gone);
-          throw ApplicationFailure.create({ message: gone, type: 'Refused', nonRetryable: true });
+          throw refusalOf(gone, true);
         }
         const task = this.tasks.settle(completion);
         if (!task) throw new Error(this.tasks.refusal(completion) ?? 'completion refused');
@@ -203,7 +203,7 @@ class IdentityRun {
       {
         validator: (completion: TaskCompletion) => {
           const why = this.tasks.refusal(completion);
-          if (why) throw new Error(why);
+          if (why) throw refusalOf(why, this.tasks.has(completion.taskId));
         },
         description: 'Like the taskDone signal, but someone who may not attest is rejected at once.',
       },
@@ -214,7 +214,7 @@ class IdentityRun {
         const gone = await this.hasLeft(decision.approver);
         if (gone) {
           this.gate.refuse(decision, gone);
-          throw ApplicationFailure.create({ message: gone, type: 'Refused', nonRetryable: true });
+          throw refusalOf(gone, true);
         }
         const request = this.gate.settle(decision);
         if (!request) throw new Error(this.gate.refusal(decision) ?? 'decision refused');
@@ -223,7 +223,7 @@ class IdentityRun {
       {
         validator: (decision: ApprovalDecision) => {
           const why = this.gate.refusal(decision);
-          if (why) throw new Error(why);
+          if (why) throw refusalOf(why, this.gate.has(decision.requestId));
         },
         description: 'Like the decision signal, but an approver who may not decide is rejected at once.',
       },
@@ -497,6 +497,15 @@ class IdentityRun {
 function interruptibleKind(event: HrEvent): Interruptible {
   if (event.type === 'terminate') return 'terminate-wait';
   return event.type === 'change' ? 'change' : 'hire';
+}
+
+/** An update's refusal, typed so front doors can tell an unknown request or task (`NotFound`) from a refused one. */
+function refusalOf(why: string, known: boolean): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: why,
+    type: known ? 'Refused' : 'NotFound',
+    nonRetryable: true,
+  });
 }
 
 function latest(a: string | undefined, b: string): string {

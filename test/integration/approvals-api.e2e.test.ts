@@ -114,6 +114,13 @@ void test('an approver lists what waits for them, a wrong approver is refused at
     body: JSON.stringify({ approve: true, approver: MANAGER }),
   });
   assert.equal(unknown.status, 404);
+  // The person is known, the request number is not: not found either, never a refusal.
+  const unknownNumber = await api(`/v1/approvals/${mine.requestId.replace(/-1-/, '-99-')}`, {
+    method: 'POST',
+    body: JSON.stringify({ approve: true, approver: MANAGER }),
+  });
+  assert.equal(unknownNumber.status, 404);
+  assert.match(((await unknownNumber.json()) as { message: string }).message, /no approval request/);
 
   const approved = await decide(MANAGER, { reason: 'quarter close' });
   assert.equal(approved.status, 200);
