@@ -13,12 +13,19 @@ export interface AuthSecrets {
   apiToken: string;
   /** Verifies personal tokens; without it only the API token is accepted. */
   personalTokenSecret?: string;
+  /** Longest a personal token may live (default: no limit beyond its own expiry). */
+  personalTokenMaxLifetimeMs?: number;
+  /** Personal tokens revoked one by one, by id. */
+  revokedPersonalTokens?: readonly string[];
 }
 
 export function authenticate(secrets: AuthSecrets, authorization: string | undefined): Caller {
   const given = /^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? '';
   if (isPersonalToken(given) && secrets.personalTokenSecret) {
-    const check = verifyPersonalToken(given, secrets.personalTokenSecret);
+    const check = verifyPersonalToken(given, secrets.personalTokenSecret, Date.now(), {
+      maxLifetimeMs: secrets.personalTokenMaxLifetimeMs,
+      revoked: secrets.revokedPersonalTokens,
+    });
     if (!check.ok) throw new HttpError(401, { error: 'unauthorized', message: check.reason });
     return { via: 'personal token', employeeId: check.employeeId };
   }

@@ -12,6 +12,10 @@ export interface ApiOptions {
   apiToken: string;
   /** Verifies personal tokens; without it only the API token is accepted. */
   personalTokenSecret?: string;
+  /** Longest a personal token may live. */
+  personalTokenMaxLifetimeMs?: number;
+  /** Personal tokens revoked one by one, by id. */
+  revokedPersonalTokens?: readonly string[];
   maxBodyBytes: number;
   signatureToleranceMs: number;
   logger: Logger;

@@ -1,7 +1,7 @@
 // `jml token`: a personal token, with which its holder lists and decides only as themselves.
 import { Option, type Command } from 'commander';
 import { employeeIdSchema } from '../domain/hr-event';
-import { issuePersonalToken } from '../api/personal-token';
+import { issuePersonalToken, personalTokenId } from '../api/personal-token';
 import { required } from './api-client';
 import { EXIT } from './exit-codes';
 import { examples } from './help-text';
@@ -24,7 +24,12 @@ export function tokenCommand(program: Command): void {
     .addHelpText('after', examples('export JML_PERSONAL_TOKEN=$(jml token E0001 --valid 12h)'))
     .action(
       exiting((employeeId: string, options: { valid: number }) => {
-        console.log(issuePersonalToken(employeeId, required('JML_PERSONAL_TOKEN_SECRET'), options.valid));
+        const token = issuePersonalToken(employeeId, required('JML_PERSONAL_TOKEN_SECRET'), options.valid);
+        console.log(token);
+        // On stderr, so `$(jml token …)` still captures the token alone.
+        console.error(
+          `token id ${personalTokenId(token)}: list it under http.revokedPersonalTokens to revoke it`,
+        );
         return EXIT.done;
       }),
     );

@@ -160,6 +160,12 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
         apiToken: secretRef,
         /** Signs personal tokens (`jml token`): approvers and fulfillers then act only as themselves. */
         personalTokenSecret: secretRef.optional(),
+        /** Personal tokens made to live longer than this are refused. Default: 30d. */
+        personalTokenMaxLifetime: durationSchema.default(30 * 86_400_000),
+        /** Ids of personal tokens revoked one by one (`jml token` prints each token's id). Default: none. */
+        revokedPersonalTokens: z
+          .array(z.string().regex(/^[0-9a-f]{16}$/, 'must be a token id: 16 hexadecimal digits'))
+          .default([]),
         maxBodyBytes: z.number().int().positive().default(65_536),
         signatureTolerance: durationSchema.default(300_000),
       }),

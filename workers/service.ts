@@ -59,6 +59,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     hrWebhookSecret: config.http.hrWebhookSecret,
     apiToken: config.http.apiToken,
     personalTokenSecret: config.http.personalTokenSecret,
+    personalTokenMaxLifetimeMs: config.http.personalTokenMaxLifetime,
+    revokedPersonalTokens: config.http.revokedPersonalTokens,
     maxBodyBytes: config.http.maxBodyBytes,
     signatureToleranceMs: config.http.signatureTolerance,
     logger,

@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { issuePersonalToken, isPersonalToken, verifyPersonalToken } from '../../api/personal-token';
+import {
+  issuePersonalToken,
+  isPersonalToken,
+  personalTokenId,
+  verifyPersonalToken,
+} from '../../api/personal-token';
 
 const SECRET = 'personal-token-secret';
 const NOW = Date.parse('2026-11-22T12:00:00Z');
@@ -45,4 +50,29 @@ void test('anything else is malformed, and the API token is not mistaken for one
     );
   }
   assert.equal(isPersonalToken('an-api-token'), false);
+});
+
+void test('a token made to live longer than the longest lifetime allowed is refused', () => {
+  const rules = { maxLifetimeMs: 30 * 86_400_000 };
+  const month = issuePersonalToken('E0001', SECRET, 30 * 86_400_000, NOW);
+  assert.deepEqual(verifyPersonalToken(month, SECRET, NOW, rules), { ok: true, employeeId: 'E0001' });
+  const year = issuePersonalToken('E0001', SECRET, 365 * 86_400_000, NOW);
+  assert.deepEqual(verifyPersonalToken(year, SECRET, NOW, rules), {
+    ok: false,
+    reason: 'personal token lives longer than the longest lifetime allowed',
+  });
+});
+
+void test('a token is revoked by its id, and only that token', () => {
+  const first = issuePersonalToken('E0001', SECRET, 3_600_000, NOW);
+  const second = issuePersonalToken('E0001', SECRET, 7_200_000, NOW);
+  const id = personalTokenId(first);
+  assert.match(id ?? '', /^[0-9a-f]{16}$/);
+  assert.notEqual(id, personalTokenId(second));
+  const rules = { revoked: [id!] };
+  assert.deepEqual(verifyPersonalToken(first, SECRET, NOW, rules), {
+    ok: false,
+    reason: 'personal token revoked',
+  });
+  assert.deepEqual(verifyPersonalToken(second, SECRET, NOW, rules), { ok: true, employeeId: 'E0001' });
 });
