@@ -18,6 +18,8 @@ import { createScimGroups, startScimServer } from './lib/scim-server';
 import { startDevServer } from './lib/temporal-dev-server';
 
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 20);
+/** People waiting for approval when the list of pending approvals is timed (0 skips that part). */
+const WAITING = Number(process.env.BENCH_APPROVALS ?? 100);
 /** Leavers whose worker is killed mid-call (0 skips that part). */
 const LOSS_TRIALS = Number(process.env.BENCH_WORKER_LOSS ?? 3);
 /** As workflows/activities-proxy.ts sets it. */
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
     startScimServer({ token: TOKEN }),
     startScimServer({ token: TOKEN }),
   ]);
-  await createScimGroups(crm, ['crm-readonly']);
+  await createScimGroups(crm, ['crm-readonly', 'crm-admins']);
   await createScimGroups(wiki, ['staff', 'engineering']);
   const loaded = configFromObjects(
     {
@@ -71,11 +73,17 @@ async function main(): Promise<void> {
     {
       version: 'bench',
       applications: {
-        crm: { entitlements: { 'crm-readonly': {} } },
+        crm: {
+          entitlements: {
+            'crm-readonly': {},
+            'crm-admins': { risk: 'high', approval: { chain: [{ employee: 'A0001' }], stepTimeout: '1d' } },
+          },
+        },
         wiki: { entitlements: { staff: {}, engineering: {} } },
       },
       roles: [
         { id: 'all', grants: { wiki: ['staff'] } },
+        { id: 'admins', when: { title: ['CRM Admin'] }, grants: { crm: ['crm-admins'] } },
         {
           id: 'eng',
           when: { department: ['Engineering'] },
@@ -158,6 +166,38 @@ async function main(): Promise<void> {
     console.log(`  jml: HR event 202 → every application verified: ${fmt(jml)}`);
     console.log(`  sequential script, same calls, no workflow:     ${fmt(script)}`);
     console.log(`  ratio jml / script (median): ${(jml.median / script.median).toFixed(2)}`);
+
+    if (WAITING > 0) {
+      // Many people waiting for approval: the API's list beside the same list asked one workflow at a time.
+      for (let i = 0; i < WAITING; i++) {
+        await post({ ...event('hire', 10_000 + i), employee: { ...person(10_000 + i), title: 'CRM Admin' } });
+      }
+      const list = async () => {
+        const response = await fetch(`${service.apiUrl}/v1/approvals`, {
+          headers: { authorization: `Bearer ${SECRET}` },
+        });
+        return ((await response.json()) as { approvals: unknown[] }).approvals.length;
+      };
+      while ((await list()) < WAITING) await new Promise((r) => setTimeout(r, 200));
+      const api: number[] = [];
+      const oneByOne: number[] = [];
+      for (let round = 0; round < 5; round++) {
+        let start = performance.now();
+        await list();
+        api.push(performance.now() - start);
+        start = performance.now();
+        const query = 'TaskQueue = "bench" AND PendingApprovals > 0 AND ExecutionStatus = "Running"';
+        for await (const w of client.workflow.list({ query }))
+          await client.workflow.getHandle(w.workflowId).query('status');
+        oneByOne.push(performance.now() - start);
+      }
+      const viaApi = stats(api);
+      const sequentialList = stats(oneByOne);
+      console.log(`pending approvals listed across ${WAITING} people waiting`);
+      console.log(`  GET /v1/approvals (16 status queries at once): ${fmt(viaApi)}`);
+      console.log(`  the same, one workflow after another:          ${fmt(sequentialList)}`);
+      console.log(`  ratio (median): ${(sequentialList.median / viaApi.median).toFixed(1)}x faster`);
+    }
 
     if (LOSS_TRIALS > 0) {
       const loss = await measureWorkerLoss(client, server.address, dir, LOSS_TRIALS);
