@@ -197,7 +197,7 @@ class IdentityRun {
           throw refusalOf(gone, true);
         }
         const task = this.tasks.settle(completion);
-        if (!task) throw new Error(this.tasks.refusal(completion) ?? 'completion refused');
+        if (!task) throw refusalOf(this.tasks.refusal(completion) ?? 'completion refused', true);
         return task;
       },
       {
@@ -217,7 +217,7 @@ class IdentityRun {
           throw refusalOf(gone, true);
         }
         const request = this.gate.settle(decision);
-        if (!request) throw new Error(this.gate.refusal(decision) ?? 'decision refused');
+        if (!request) throw refusalOf(this.gate.refusal(decision) ?? 'decision refused', true);
         return request;
       },
       {
