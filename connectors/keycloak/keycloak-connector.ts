@@ -2,9 +2,9 @@
 // attribute (default `jmlEmployeeId`); entitlements are groups and realm roles (keycloak-entitlements.ts);
 // disable sets `enabled: false`; sessions are user and offline sessions (keycloak-sessions.ts).
 import type { AccountRef, AppState } from '../../domain/app-state';
-import { unverifiableState } from '../../domain/app-state';
 import type { KeycloakApplicationConfig } from '../../domain/config';
 import type { AccountProfile, Connector } from '../connector';
+import { stateOfNotOwn, type Ownership as OwnershipOf } from '../ownership';
 import { PermanentConnectorError, TransientConnectorError, UnverifiableError } from '../errors';
 import {
   clientRoleEntitlement,
@@ -41,11 +41,7 @@ interface RoleMappings {
   clientMappings?: Record<string, { client?: string; mappings?: Named[] }>;
 }
 
-type Ownership =
-  | { kind: 'own'; user: KeycloakUser }
-  | { kind: 'none' }
-  | { kind: 'other'; owner: string }
-  | { kind: 'unowned'; username: string };
+type Ownership = OwnershipOf<{ user: KeycloakUser }, { username: string }>;
 
 /** Groups are read a page at a time; a short page is the last. */
 const GROUP_PAGE = 100;
@@ -146,10 +142,9 @@ export class KeycloakConnector implements Connector {
 
   async readState(ref: AccountRef): Promise<AppState> {
     const found = await this.ownership(ref);
-    const nothing = { exists: false, active: false, entitlements: [], openSessions: 0 };
-    if (found.kind === 'none') return nothing;
-    if (found.kind === 'other') return { ...nothing, heldBy: found.owner };
-    if (found.kind === 'unowned') return unverifiableState(unownedProblem(found.username, ref, this.config));
+    if (found.kind !== 'own') {
+      return stateOfNotOwn(found, 0, ({ username }) => unownedProblem(username, ref, this.config));
+    }
     const { user } = found;
     const path = userPath(user.id);
     const [groups, roles, sessions] = await Promise.all([

@@ -4,9 +4,9 @@
 import { AndFilter, Attribute, Change, Client, EqualityFilter, ResultCodeError } from 'ldapts';
 import type { Entry, Filter } from 'ldapts';
 import type { AccountRef, AppState } from '../../domain/app-state';
-import { unverifiableState } from '../../domain/app-state';
 import type { LdapApplicationConfig } from '../../domain/config';
 import type { AccountProfile, Connector } from '../connector';
+import { stateOfNotOwn, type Ownership as OwnershipOf } from '../ownership';
 import {
   isTransientNetworkError,
   PermanentConnectorError,
@@ -30,11 +30,7 @@ const LOCK_ATTRIBUTE = 'pwdAccountLockedTime';
 const OWNER_ATTRIBUTE = 'employeeNumber';
 
 /** Whose the entry at the person's DN is, by its employeeNumber. */
-type Ownership =
-  | { kind: 'own'; dn: string; entry: Entry }
-  | { kind: 'none' }
-  | { kind: 'other'; owner: string }
-  | { kind: 'unowned'; dn: string };
+type Ownership = OwnershipOf<{ dn: string; entry: Entry }, { dn: string }>;
 
 const RESULT = {
   timeLimitExceeded: 3,
@@ -185,10 +181,7 @@ export class LdapConnector implements Connector {
   async readState(ref: AccountRef): Promise<AppState> {
     return this.run(`read "${ref.userName}"`, async (client) => {
       const found = await this.ownership(client, ref);
-      const nothing = { exists: false, active: false, entitlements: [], openSessions: null };
-      if (found.kind === 'none') return nothing;
-      if (found.kind === 'other') return { ...nothing, heldBy: found.owner };
-      if (found.kind === 'unowned') return unverifiableState(unownedProblem(found.dn, ref));
+      if (found.kind !== 'own') return stateOfNotOwn(found, null, ({ dn }) => unownedProblem(dn, ref));
       const groups = await this.groupsOf(client, found.dn);
       return {
         exists: true,

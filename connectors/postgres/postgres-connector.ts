@@ -5,9 +5,9 @@
 // (utility statements such as CREATE ROLE take no bind parameters) or as bind parameters.
 import { escapeIdentifier, escapeLiteral, Pool, type PoolClient } from 'pg';
 import type { AccountRef, AppState } from '../../domain/app-state';
-import { unverifiableState } from '../../domain/app-state';
 import type { PostgresApplicationConfig } from '../../domain/config';
 import type { AccountProfile, Connector } from '../connector';
+import { stateOfNotOwn, type Ownership as OwnershipOf } from '../ownership';
 import { PermanentConnectorError, TransientConnectorError, UnverifiableError } from '../errors';
 import { hasSqlState, SQLSTATE, translatePostgresError } from './postgres-errors';
 
@@ -26,11 +26,7 @@ interface RoleRow {
   sessions: number;
 }
 
-type Ownership =
-  | { kind: 'own'; role: RoleRow }
-  | { kind: 'none' }
-  | { kind: 'other'; owner: string }
-  | { kind: 'unowned'; name: string };
+type Ownership = OwnershipOf<{ role: RoleRow }, { name: string }>;
 
 /** One round trip answers everything a read-back needs: owner mark, login state, memberships, backends. */
 const ROLE_COLUMNS = `
@@ -153,10 +149,7 @@ export class PostgresConnector implements Connector {
   async readState(ref: AccountRef): Promise<AppState> {
     return this.run(`read "${ref.userName}"`, async () => {
       const found = await this.ownership(ref);
-      const nothing = { exists: false, active: false, entitlements: [], openSessions: 0 };
-      if (found.kind === 'none') return nothing;
-      if (found.kind === 'other') return { ...nothing, heldBy: found.owner };
-      if (found.kind === 'unowned') return unverifiableState(unownedProblem(found.name, ref));
+      if (found.kind !== 'own') return stateOfNotOwn(found, 0, ({ name }) => unownedProblem(name, ref));
       const { role } = found;
       return {
         exists: true,

@@ -5,6 +5,7 @@ import type { AccountRef, AppState, ReadOptions } from '../../domain/app-state';
 import { unverifiableState } from '../../domain/app-state';
 import type { ScimApplicationConfig } from '../../domain/config';
 import type { AccountProfile, Connector } from '../connector';
+import { stateOfNotOwn, type Ownership as OwnershipOf } from '../ownership';
 import { PermanentConnectorError, UnverifiableError } from '../errors';
 import { discoverCapabilities, type ScimCapabilities } from './scim-capabilities';
 import { GroupDirectory, quote } from './scim-groups';
@@ -23,8 +24,7 @@ interface ScimUser extends ScimResource {
 }
 
 /** Whose an account is, as far as the application lets jml show it. */
-type Ownership =
-  { kind: 'own'; user: ScimUser } | { kind: 'none' } | { kind: 'other'; owner: string } | { kind: 'unowned' };
+type Ownership = OwnershipOf<{ user: ScimUser }>;
 
 /** scimTypes that say the request's form is not understood, so another form may work. */
 const FORM_REFUSED = new Set(['invalidPath', 'invalidFilter', 'invalidSyntax', 'invalidValue']);
@@ -136,12 +136,7 @@ export class ScimConnector implements Connector {
   async readState(ref: AccountRef, options: ReadOptions = {}): Promise<AppState> {
     try {
       const found = await this.ownership(ref);
-      if (found.kind === 'none')
-        return { exists: false, active: false, entitlements: [], openSessions: null };
-      if (found.kind === 'other') {
-        return { exists: false, active: false, entitlements: [], openSessions: null, heldBy: found.owner };
-      }
-      if (found.kind === 'unowned') return unverifiableState(this.unownedProblem(ref));
+      if (found.kind !== 'own') return stateOfNotOwn(found, null, () => this.unownedProblem(ref));
       const { user } = found;
       const entitlements = await this.memberships.read(
         user,
