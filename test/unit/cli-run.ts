@@ -19,6 +19,7 @@ export function jml(args: string[], extraEnv: Record<string, string> = {}): Prom
     JML_HR_WEBHOOK_SECRET: 'hr-secret',
     JML_API_TOKEN: 'api-token',
     JML_PERSONAL_TOKEN_SECRET: 'personal-token-secret',
+    SAMPLE_SCIM_TOKEN: 'scim-token',
     ...extraEnv,
   };
   if (!extraEnv.JML_CONFIG) delete env.JML_CONFIG;

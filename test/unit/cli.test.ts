@@ -1,7 +1,6 @@
 // `jml policy check`, `jml plan` and `jml token` run for real: the CLI process, the example configuration and policy.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,39 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccessPlan } from '../../domain/policy';
 import { verifyPersonalToken } from '../../api/personal-token';
+import { jml, ROOT } from './cli-run';
 
-const ROOT = join(__dirname, '..', '..');
 const EMPLOYEE = 'examples/employee-sales-ops.json';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `jml` against the example configuration (unless `extraEnv` names another); never throws. */
-function jml(args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    JML_HR_WEBHOOK_SECRET: 'hr-secret',
-    JML_API_TOKEN: 'api-token',
-    JML_PERSONAL_TOKEN_SECRET: 'personal-token-secret',
-    SAMPLE_SCIM_TOKEN: 'scim-token',
-    ...extraEnv,
-  };
-  if (!extraEnv.JML_CONFIG) delete env.JML_CONFIG;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'cli/main.ts', ...args],
-      { cwd: ROOT, env },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 let dir: string;
 
