@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { freePort } from '../../scripts/lib/ports';
+import { collectOutput } from './child-output';
 
 export interface PostgresServer {
   host: string;
@@ -95,7 +96,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
       { ...as, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const output = collectOutput(child);
+    const output = collectOutput(child, 'postgres');
     const server = { host: '127.0.0.1', port, database: 'postgres', user: 'postgres', password };
     const stop = () => stopPostgres(child, dir);
     try {
@@ -109,17 +110,6 @@ export async function startPostgres(): Promise<PostgresServer> {
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
-}
-
-function collectOutput(child: ChildProcess): () => string {
-  let text = '';
-  const append = (chunk: Buffer) => {
-    text = (text + chunk.toString('utf8')).slice(-8_000);
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  child.on('error', (error) => append(Buffer.from(`could not run postgres: ${error.message}\n`)));
-  return () => text.trim();
 }
 
 async function waitForConnection(

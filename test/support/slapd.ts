@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../scripts/lib/ports';
 import { Client } from 'ldapts';
 import { escapeDnValue, GROUP_PLACEHOLDER_MEMBER } from '../../connectors/ldap/ldap-connector';
+import { collectOutput } from './child-output';
 
 export interface SlapdServer {
   url: string;
@@ -65,7 +66,7 @@ export async function startSlapd(): Promise<SlapdServer> {
     const child = spawn(binary, ['-f', confPath, '-h', url, '-d', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const output = collectOutput(child);
+    const output = collectOutput(child, 'slapd');
     const stop = () => stopSlapd(child, dir);
     try {
       await waitForBind(url, bindDn, bindPassword, child, output);
@@ -119,17 +120,6 @@ async function writeConfig(dir: string, rootDn: string, rootPassword: string): P
   const path = join(dir, 'slapd.conf');
   await writeFile(path, conf, { mode: 0o600 });
   return path;
-}
-
-function collectOutput(child: ChildProcess): () => string {
-  let text = '';
-  const append = (chunk: Buffer) => {
-    text = (text + chunk.toString('utf8')).slice(-8_000);
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  child.on('error', (error) => append(Buffer.from(`could not run slapd: ${error.message}\n`)));
-  return () => text.trim();
 }
 
 async function waitForBind(
