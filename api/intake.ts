@@ -64,6 +64,12 @@ export async function submitHrEvent(
     args: [{ employeeId: event.employee.id, settings, previous }],
     signal: hrEventSignal,
     signalArgs: [event],
+    // Ids only, like the search attributes: the summary carries no personal data.
+    staticSummary: `Identity lifecycle of employee ${event.employee.id}`,
+    staticDetails:
+      'Joiner, mover and leaver of one person, one HR event at a time. Current details say what it ' +
+      'waits for; the `status` query shows every application step; the `retry`, `decision` and ' +
+      '`taskDone` signals steer it.',
     typedSearchAttributes: [
       { key: EmployeeIdKey, value: event.employee.id },
       { key: LifecycleStageKey, value: 'pending' },

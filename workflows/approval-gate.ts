@@ -6,6 +6,7 @@ import { CancellationScope, condition, isCancellation, log } from '@temporalio/w
 import type { ApprovalDecision, ApprovalRequest } from '../domain/lifecycle';
 import type { PlannedEntitlement } from '../domain/policy';
 import { activities } from './activities-proxy';
+import { summaries } from './summaries';
 import { AwaitedByPeople, type Settlement } from './awaited-by-people';
 import { PendingApprovalsKey } from './messages';
 
@@ -85,12 +86,15 @@ export class ApprovalGate extends AwaitedByPeople<ApprovalRequest, ApprovalDecis
         });
         this.onChange();
         await this.notify(request, request.escalations === 0 ? 'request' : 'escalation');
-        if (await condition(() => request.status !== 'pending', approval.reminderAfterMs)) return request;
+        const decided = () => request.status !== 'pending';
+        const remind = { summary: summaries.approvalReminder(request.requestId, step.label) };
+        if (await condition(decided, approval.reminderAfterMs, remind)) return request;
         request.reminders += 1;
         this.onChange();
         await this.notify(request, 'reminder');
         const rest = Math.max(0, approval.stepTimeoutMs - approval.reminderAfterMs);
-        if (await condition(() => request.status !== 'pending', rest)) return request;
+        const escalate = { summary: summaries.approvalEscalation(request.requestId, step.label) };
+        if (await condition(decided, rest, escalate)) return request;
       }
       Object.assign(request, {
         status: 'denied',
@@ -115,17 +119,19 @@ export class ApprovalGate extends AwaitedByPeople<ApprovalRequest, ApprovalDecis
   private async notify(request: ApprovalRequest, kind: 'request' | 'reminder' | 'escalation'): Promise<void> {
     // Notifications are best-effort: a failing channel must not block or fail the approval itself.
     await CancellationScope.nonCancellable(() =>
-      activities
-        .notifyApprovers({
-          kind,
-          requestId: request.requestId,
-          employeeId: request.employeeId,
-          appId: request.appId,
-          entitlement: request.entitlement,
-          stepLabel: request.stepLabel,
-          approvers: request.approvers,
-          deadline: request.stepDeadline,
-        })
+      activities.notifyApprovers
+        .executeWithOptions({ summary: summaries.notifyApprovers(request.requestId, kind) }, [
+          {
+            kind,
+            requestId: request.requestId,
+            employeeId: request.employeeId,
+            appId: request.appId,
+            entitlement: request.entitlement,
+            stepLabel: request.stepLabel,
+            approvers: request.approvers,
+            deadline: request.stepDeadline,
+          },
+        ])
         .catch((error: unknown) =>
           log.warn('approver notification failed', { requestId: request.requestId, error: String(error) }),
         ),

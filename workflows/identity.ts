@@ -52,6 +52,7 @@ import {
 import { Progress } from './progress';
 import { RevocationSchedule } from './revocation-schedule';
 import { revokeDue } from './scheduled-revocations';
+import { summaries } from './summaries';
 
 /** Event ids remembered for de-duplication, carried across continue-as-new. */
 const REMEMBERED_EVENT_IDS = 1000;
@@ -305,7 +306,7 @@ class IdentityRun {
       }
     };
     if (delay <= 0) interrupt();
-    else void sleep(delay).then(interrupt);
+    else void sleep(delay, { summary: summaries.interruptWhenDue(event.eventId) }).then(interrupt);
   }
 
   private async process(event: HrEvent): Promise<void> {
@@ -342,7 +343,7 @@ class IdentityRun {
         continue;
       }
       if (next > Date.now()) {
-        await condition(changed, next - Date.now());
+        await condition(changed, next - Date.now(), { summary: summaries.nextScheduledRevocation });
         continue;
       }
       const due = this.schedule.takeDue(Date.now());
@@ -411,7 +412,10 @@ class IdentityRun {
    * leaving). Someone jml has no record of is not refused for it.
    */
   private async hasLeft(employeeId: string): Promise<string | undefined> {
-    const standing = await activities.employmentStanding(employeeId);
+    const standing = await activities.employmentStanding.executeWithOptions(
+      { summary: summaries.standing(employeeId) },
+      [employeeId],
+    );
     return standing === 'left'
       ? `${employeeId} has left: their decisions and attestations are refused`
       : undefined;
@@ -428,7 +432,9 @@ class IdentityRun {
 
   /** The plan of record, and which applications are fulfilled by hand as of now. */
   private async planFor(employee: Employee) {
-    const result = await activities.planAccess(employee);
+    const result = await activities.planAccess.executeWithOptions({ summary: summaries.plan(employee.id) }, [
+      employee,
+    ]);
     const manual = this.state.manualApps;
     for (const appId of Object.keys(manual)) delete manual[appId];
     for (const app of result.applications) if (app.manual) manual[app.id] = app.manual;
@@ -440,7 +446,7 @@ class IdentityRun {
     if (delay <= 0) return;
     const at = new Date(Date.now() + delay).toISOString();
     this.progress.describe(`waiting until ${at} to ${what} (event ${event.eventId})`);
-    await sleep(delay);
+    await sleep(delay, { summary: summaries.untilEffective(what, event.eventId) });
   }
 
   private remember(event: HrEvent, outcome: ProcessedEvent['outcome']): void {

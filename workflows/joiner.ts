@@ -19,6 +19,7 @@ import type { Progress } from './progress';
 import type { RevocationSchedule } from './revocation-schedule';
 import { settleAll } from './settle-all';
 import { withStallWatch } from './stall-watch';
+import { summaries } from './summaries';
 import { untilVerified } from './until-verified';
 
 export type Granted = Record<string, string[]>;
@@ -195,23 +196,30 @@ export async function converge(ctx: StepContext, change: Change): Promise<Joiner
     verifiedAt,
   } = await untilVerified(ctx.progress, progressKey, ctx.maxRetryIntervalMs, async () => {
     if (wanted.length) {
-      const result = await activities.provisionInApp({
-        appId,
-        employee,
-        accountId: ctx.accounts[appId],
-        entitlements: wanted,
-      });
+      const result = await activities.provisionInApp.executeWithOptions(
+        { summary: summaries.provision(appId, employee.id, wanted) },
+        [{ appId, employee, accountId: ctx.accounts[appId], entitlements: wanted }],
+      );
       ctx.accounts[appId] = result.accountId;
       created ||= result.created;
     }
     const account = accountIn(ctx, appId, employee);
-    if (unwanted.length) await activities.revokeInApp({ appId, account, entitlements: unwanted });
-    let state = await activities.readAppState({ appId, account, known });
+    const revoke = (entitlements: string[]) =>
+      activities.revokeInApp.executeWithOptions(
+        { summary: summaries.revoke(appId, employee.id, entitlements) },
+        [{ appId, account, entitlements }],
+      );
+    const readBack = (names: string[]) =>
+      activities.readAppState.executeWithOptions({ summary: summaries.readBack(appId, employee.id) }, [
+        { appId, account, known: names },
+      ]);
+    if (unwanted.length) await revoke(unwanted);
+    let state = await readBack(known);
     const unjustified = change.removeUnjustified ? state.entitlements.filter((e) => !wanted.includes(e)) : [];
     if (unjustified.length) {
-      await activities.revokeInApp({ appId, account, entitlements: unjustified });
+      await revoke(unjustified);
       unjustified.forEach((e) => removed.add(e));
-      state = await activities.readAppState({ appId, account, known: [...known, ...unjustified] });
+      state = await readBack([...known, ...unjustified]);
     }
     recordAccount(ctx, appId, state);
     const gaps = wanted.length ? provisionGaps(state, wanted) : [];

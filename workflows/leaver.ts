@@ -10,6 +10,7 @@ import type { ApplicationSummary } from '../activities';
 import { activities } from './activities-proxy';
 import { accountIn, recordAccount, type StepContext } from './joiner';
 import { withStallWatch } from './stall-watch';
+import { summaries } from './summaries';
 import { untilVerified } from './until-verified';
 
 export async function runLeaver(
@@ -36,8 +37,10 @@ export async function runLeaver(
           attempts,
           verifiedAt,
         } = await untilVerified(ctx.progress, appId, ctx.maxRetryIntervalMs, async () => {
-          const result = await activities
-            .deprovisionInApp({ appId, account: accountIn(ctx, appId, employee), known: [...known] })
+          const result = await activities.deprovisionInApp
+            .executeWithOptions({ summary: summaries.deprovision(appId, employee.id, deprovision) }, [
+              { appId, account: accountIn(ctx, appId, employee), known: [...known] },
+            ])
             .catch((error: unknown) => {
               // An attempt that timed out (its worker lost) may have removed things: what it saw first counts.
               const seen = beforeSeenBy(error);
@@ -54,12 +57,10 @@ export async function runLeaver(
           done.disabled ||= result.disabled;
           done.deleted ||= result.deleted;
           done.sessionsEnded += result.sessionsEnded;
-          const state = await activities.readAppState({
-            appId,
-            account: accountIn(ctx, appId, employee),
-            known: [...known],
-            everything: true,
-          });
+          const state = await activities.readAppState.executeWithOptions(
+            { summary: summaries.readBack(appId, employee.id) },
+            [{ appId, account: accountIn(ctx, appId, employee), known: [...known], everything: true }],
+          );
           recordAccount(ctx, appId, state);
           return {
             value: state,

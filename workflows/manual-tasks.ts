@@ -12,6 +12,7 @@ import {
   type TaskCompletion,
 } from '../domain/lifecycle';
 import { activities } from './activities-proxy';
+import { summaries } from './summaries';
 import { AwaitedByPeople, type Settlement } from './awaited-by-people';
 import { OpenTasksKey } from './messages';
 import type { Progress } from './progress';
@@ -98,7 +99,8 @@ export class ManualTasks extends AwaitedByPeople<ManualTask, TaskCompletion> {
     try {
       await this.notify(progress, maxRetryIntervalMs, spec, task, 'opened');
       waiting('working');
-      while (!(await condition(() => task.status !== 'open', fulfilment.taskTimeoutMs))) {
+      const escalate = { summary: summaries.taskEscalation(task.taskId) };
+      while (!(await condition(() => task.status !== 'open', fulfilment.taskTimeoutMs, escalate))) {
         task.escalations += 1;
         task.assignees = [...new Set([...task.assignees, ...fulfilment.escalateTo])];
         task.deadline = new Date(Date.now() + fulfilment.taskTimeoutMs).toISOString();
@@ -132,20 +134,25 @@ export class ManualTasks extends AwaitedByPeople<ManualTask, TaskCompletion> {
   ): Promise<void> {
     for (let attempt = 1; task.status === 'open'; attempt++) {
       try {
-        await activities.sendManualTask({
-          kind,
-          taskId: task.taskId,
-          appId: task.appId,
-          employeeId: task.employeeId,
-          userName: spec.account.userName,
-          grant: task.grant,
-          revoke: task.revoke,
-          deprovision: task.deprovision,
-          instructions: task.instructions,
-          assignees: task.assignees,
-          deadline: task.deadline,
-          complete: `send the taskDone signal {"taskId": "${task.taskId}", "by": "<your employee id>"} to workflow identity-${task.employeeId}`,
-        });
+        await activities.sendManualTask.executeWithOptions(
+          { summary: summaries.sendTask(task.appId, task.taskId, kind) },
+          [
+            {
+              kind,
+              taskId: task.taskId,
+              appId: task.appId,
+              employeeId: task.employeeId,
+              userName: spec.account.userName,
+              grant: task.grant,
+              revoke: task.revoke,
+              deprovision: task.deprovision,
+              instructions: task.instructions,
+              assignees: task.assignees,
+              deadline: task.deadline,
+              complete: `send the taskDone signal {"taskId": "${task.taskId}", "by": "<your employee id>"} to workflow identity-${task.employeeId}`,
+            },
+          ],
+        );
         return;
       } catch (error) {
         if (isCancellation(error)) throw error;
@@ -155,7 +162,9 @@ export class ManualTasks extends AwaitedByPeople<ManualTask, TaskCompletion> {
           lastProblem: `task ${task.taskId} could not be sent: ${describeFailure(error)}`,
         });
         const backoff = Math.min(1000 * 2 ** (attempt - 1), maxRetryIntervalMs);
-        await condition(() => task.status !== 'open', backoff);
+        await condition(() => task.status !== 'open', backoff, {
+          summary: summaries.taskResend(task.taskId, attempt),
+        });
       }
     }
   }

@@ -3,6 +3,7 @@
 // request timeout and the activity's retries to fail first. One timer per wave of calls, not per call.
 import { condition } from '@temporalio/workflow';
 import { STALLED_AFTER_MS, type Progress } from './progress';
+import { summaries } from './summaries';
 
 export async function watchForStalls(progress: Progress, done: () => boolean): Promise<void> {
   while (!done()) {
@@ -10,7 +11,8 @@ export async function watchForStalls(progress: Progress, done: () => boolean): P
     if (done()) return;
     const wave = new Map(progress.calling().map((a) => [a.appId, a.callingSince]));
     const waiting = () => progress.calling().filter((a) => wave.get(a.appId) === a.callingSince);
-    if (await condition(() => done() || waiting().length === 0, STALLED_AFTER_MS)) continue;
+    const answered = () => done() || waiting().length === 0;
+    if (await condition(answered, STALLED_AFTER_MS, { summary: summaries.stallWatch })) continue;
     progress.flagStalled(waiting());
     await condition(() => done() || waiting().length === 0);
   }

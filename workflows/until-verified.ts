@@ -3,6 +3,7 @@
 import { ActivityFailure, ApplicationFailure, condition, isCancellation } from '@temporalio/workflow';
 import type { AppStepStatus } from '../domain/lifecycle';
 import type { Progress } from './progress';
+import { summaries } from './summaries';
 
 export interface Attempt<T> {
   value: T;
@@ -64,7 +65,9 @@ export async function untilVerified<T>(
       waitAtLeastMs,
       Math.min(FIRST_BACKOFF_MS * 2 ** (attempts - 1), maxRetryIntervalMs),
     );
-    await condition(() => progress.hasRetryRequest(appId), backoff);
+    await condition(() => progress.hasRetryRequest(appId), backoff, {
+      summary: summaries.retryBackoff(appId, attempts),
+    });
     progress.takeRetryRequest(appId);
   }
 }
