@@ -48,7 +48,15 @@ function endToEnd(headers: IncomingMessage['headers']): IncomingMessage['headers
   return kept;
 }
 
-export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
+export interface FaultProxyOptions {
+  /** Added before every request is forwarded: an application's network round trip (the benchmark's). */
+  latencyMs?: number;
+}
+
+export async function startFaultProxy(
+  targetPort: number,
+  { latencyMs = 0 }: FaultProxyOptions = {},
+): Promise<FaultProxy> {
   const port = await freePort();
   let seen = 0;
   const log: string[] = [];
@@ -109,7 +117,8 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       });
       return;
     }
-    forward(req, res);
+    if (latencyMs > 0) setTimeout(() => forward(req, res), latencyMs);
+    else forward(req, res);
   };
 
   let server: Server | undefined;

@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { submitHrEvent } from '../api/intake';
-import { identityWorkflowId } from '../domain/lifecycle';
-import { statusQuery } from '../workflows/messages';
-import { startFaultProxy } from './lib/fault-proxy';
-import { createScimGroups, startScimServer } from './lib/scim-server';
-import { startWorkerProcess } from './lib/worker-process';
+import { submitHrEvent } from '../../api/intake';
+import { identityWorkflowId } from '../../domain/lifecycle';
+import { statusQuery } from '../../workflows/messages';
+import { startFaultProxy } from '../lib/fault-proxy';
+import { createScimGroups, startScimServer } from '../lib/scim-server';
+import { startWorkerProcess } from '../lib/worker-process';
 
 const TOKEN = 'bench-loss-token';
 const GROUPS = ['g1', 'g2', 'g3'];

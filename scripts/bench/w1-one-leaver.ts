@@ -1,0 +1,110 @@
+// W1: one leaver at a time across ten SCIM applications, each 50 ms away: from the HR event's 202
+// to every application verified, beside a sequential script doing the same removals and the
+// Temporal floor (the leaver's activity shape with no-op activities) on the same server.
+import type { Client } from '@temporalio/client';
+import { createLogger } from '../../common/logger';
+import { identityWorkflowId } from '../../domain/lifecycle';
+import { startService } from '../../workers/service';
+import { statusQuery } from '../../workflows/messages';
+import { actionsSinceLastSignal, type ActionCount } from './actions';
+import { estateConfig, groupIds, scriptedLeaver, seedPeople, startEstate } from './estate';
+import type { Floor } from './floor';
+import { hrEvent, person, postEvent } from './hr';
+import { fmt, ratio, stats } from './stats';
+
+export async function oneLeaverAtATime(
+  client: Client,
+  address: string,
+  floor: Floor,
+  options: { people: number; applications: number; latencyMs: number; deprovision: 'disable' | 'delete' },
+): Promise<void> {
+  const logger = createLogger('bench').child({}, { level: 'warn' });
+  const estate = await startEstate({
+    applications: options.applications,
+    latencyMs: options.latencyMs,
+    groups: ['g1', 'g2'],
+    prefix: options.deprovision === 'delete' ? 'del' : 'app',
+  });
+  const loaded = estateConfig(estate, options.deprovision);
+  const taskQueue = `bench-w1-${options.deprovision}`;
+  const service = await startService({
+    loaded,
+    temporal: { address, namespace: 'default', taskQueue },
+    logger,
+    httpPort: 0,
+  });
+  try {
+    const leaver: number[] = [];
+    const requests: number[] = [];
+    const actions: ActionCount[] = [];
+    for (let i = 0; i < options.people; i++) {
+      const who = person(1000 * options.applications + i + (options.deprovision === 'delete' ? 500 : 0));
+      await postEvent(service.apiUrl, hrEvent('hire', who));
+      const handle = client.workflow.getHandle(identityWorkflowId(who.id));
+      while ((await handle.query(statusQuery)).stage !== 'active')
+        await new Promise((r) => setTimeout(r, 10));
+      const seen = estate.requests();
+      const start = performance.now();
+      await postEvent(service.apiUrl, hrEvent('terminate', who));
+      await handle.result();
+      leaver.push(performance.now() - start);
+      requests.push((estate.requests() - seen) / options.applications);
+      actions.push(await actionsSinceLastSignal(handle));
+    }
+
+    // The script's people are seeded straight into the applications, then removed one app after another.
+    const scripted = Array.from({ length: options.people }, (_, i) => person(900_000 + i));
+    await Promise.all(
+      estate.apps.map((app) =>
+        seedPeople(
+          app,
+          scripted.map((p) => ({ userName: p.userName, employeeId: p.id })),
+          estate.groups,
+        ),
+      ),
+    );
+    const withGroups = await Promise.all(
+      estate.apps.map(async (app) => ({ app, groups: await groupIds(app) })),
+    );
+    const script: number[] = [];
+    const scriptRequests: number[] = [];
+    for (const p of scripted) {
+      const seen = estate.requests();
+      const start = performance.now();
+      await scriptedLeaver(withGroups, p.userName, estate.groups);
+      script.push(performance.now() - start);
+      scriptRequests.push((estate.requests() - seen) / options.applications);
+    }
+    const regular = await floor.run({
+      applications: options.applications,
+      local: false,
+      count: options.people,
+    });
+    const local = await floor.run({ applications: options.applications, local: true, count: options.people });
+
+    const jml = stats(leaver);
+    const scriptStats = stats(script);
+    const floorStats = stats(regular.each);
+    const localStats = stats(local.each);
+    const a = actions.at(-1)!;
+    console.log(
+      `W1 one leaver at a time, ${options.applications} SCIM applications ${options.latencyMs} ms away, 2 groups each, deprovision: ${options.deprovision}, ${options.people} people`,
+    );
+    console.log(`  jml, HR event 202 → every application verified:  ${fmt(jml)}`);
+    console.log(`  sequential script, same removals, no workflow:   ${fmt(scriptStats)}`);
+    console.log(`  Temporal floor, no-op activities of the same shape: ${fmt(floorStats)}`);
+    console.log(`  Temporal floor with local activities:              ${fmt(localStats)}`);
+    console.log(
+      `  ratios (median): script / jml ${ratio(scriptStats.median, jml.median)}x; jml / floor ${ratio(jml.median, floorStats.median)}; jml / local floor ${ratio(jml.median, localStats.median)}`,
+    );
+    console.log(
+      `  requests per application per leaver: jml ${stats(requests).median.toFixed(1)} (max ${Math.max(...requests).toFixed(1)}), script ${stats(scriptRequests).median.toFixed(1)}`,
+    );
+    console.log(
+      `  Temporal actions per leaver: ${a.total} (activities ${a.activities}, workflow tasks with local activities ${a.localActivityTasks}, timers ${a.timers}, signals ${a.signals}, search-attribute upserts ${a.upserts}); bound 2 × ${options.applications} + 1 = ${2 * options.applications + 1}`,
+    );
+  } finally {
+    await service.stop();
+    await estate.stop();
+  }
+}
