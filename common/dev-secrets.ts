@@ -1,5 +1,6 @@
-// Development secrets: when the webhook secret, API token, personal-token secret or sample-app token is not set, `npm start`
-// generates them once into .data/dev-secrets.json (mode 0600; see data-dir.ts) and the CLI reads them from there.
+// Development secrets: when the webhook secret, API token, personal-token secret, sample-app token, payload
+// encryption key or codec-server token is not set, `npm start` generates them once into .data/dev-secrets.json
+// (mode 0600; see data-dir.ts) and the CLI reads them from there.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,7 +11,22 @@ export const DEV_SECRET_NAMES = [
   'JML_API_TOKEN',
   'JML_PERSONAL_TOKEN_SECRET',
   'SAMPLE_SCIM_TOKEN',
+  // The Keycloak and PostgreSQL samples' administrators (admin, postgres), when they run.
+  'SAMPLE_ADMIN_PASSWORD',
+  'JML_PAYLOAD_KEYS',
+  'JML_CODEC_TOKEN',
 ] as const;
+
+type DevSecretName = (typeof DEV_SECRET_NAMES)[number];
+
+/** A new random value in the form the secret takes (encryption/payload-keys.ts for the payload key). */
+function generate(name: DevSecretName): string {
+  // The id is random too: a key made anew (the file deleted) is then reported as an unknown key id
+  // by what the old one encrypted, rather than as ciphertext that fails its integrity check.
+  if (name === 'JML_PAYLOAD_KEYS')
+    return `dev-${randomBytes(3).toString('hex')}:${randomBytes(32).toString('base64')}`;
+  return randomBytes(24).toString('base64url');
+}
 export const DEV_SECRETS_FILE = join(DATA_DIR, 'dev-secrets.json');
 
 function readFile(): Record<string, string> {
@@ -25,7 +41,7 @@ export function applyDevSecrets(env: NodeJS.ProcessEnv, create: boolean): string
   const filled: string[] = [];
   for (const name of DEV_SECRET_NAMES) {
     if (env[name]) continue;
-    if (!stored[name] && create) stored[name] = randomBytes(24).toString('base64url');
+    if (!stored[name] && create) stored[name] = generate(name);
     if (stored[name]) {
       env[name] = stored[name];
       filled.push(name);

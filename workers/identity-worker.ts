@@ -1,4 +1,5 @@
 // Builds the worker that runs identity workflows and their activities for one configuration.
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Logger } from '../common/logger';
@@ -6,6 +7,7 @@ import type { Connector } from '../connectors/connector';
 import { createConnectors, createTaskChannels } from '../connectors/registry';
 import type { JmlConfig } from '../domain/config';
 import type { Policy } from '../domain/policy-schema';
+import { dataConverterFromEnv } from '../encryption/data-converter';
 
 export interface IdentityWorkerOptions {
   connection: NativeConnection;
@@ -20,6 +22,11 @@ export interface IdentityWorkerOptions {
   logger?: Logger;
   /** Connectors to use instead of the configured ones. */
   connectors?: Map<string, Connector>;
+  /**
+   * Encrypts and decrypts payloads and failure messages (encryption/); default: the keys from the
+   * environment. A workflowBundle should be built with its `failureConverterPath`.
+   */
+  dataConverter?: DataConverter;
 }
 
 /** Tests run workers without a logger; task notices then only reach the workflow's records. */
@@ -33,6 +40,7 @@ export async function createIdentityWorker(
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    dataConverter: options.dataConverter ?? dataConverterFromEnv(),
     // A workflow cached on a worker that died waits this long before another worker takes it (default 10 s).
     stickyQueueScheduleToStartTimeout: '2s',
     ...(options.workflowBundle

@@ -1,7 +1,11 @@
-// Connections to Temporal for workers (NativeConnection) and clients (Connection), from one set of settings.
+// Connections to Temporal for workers (NativeConnection) and clients (Connection), from one set of
+// settings. Clients encrypt what they send and decrypt what they read (encryption/), with the keys from
+// the environment unless given a data converter.
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import type { TemporalSettings } from '../config/load';
+import { dataConverterFromEnv } from '../encryption/data-converter';
 import { cliTypeOf, SEARCH_ATTRIBUTES } from '../workflows/messages';
 
 type Address = Pick<TemporalSettings, 'address' | 'apiKey' | 'tls'> & { address: string };
@@ -10,13 +14,16 @@ export function connectWorker(settings: Address): Promise<NativeConnection> {
   return NativeConnection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey });
 }
 
-export async function connectClient(settings: Address & { namespace: string }): Promise<Client> {
+export async function connectClient(
+  settings: Address & { namespace: string },
+  dataConverter: DataConverter = dataConverterFromEnv(),
+): Promise<Client> {
   const connection = await Connection.connect({
     address: settings.address,
     tls: settings.tls,
     apiKey: settings.apiKey,
   });
-  return new Client({ connection, namespace: settings.namespace });
+  return new Client({ connection, namespace: settings.namespace, dataConverter });
 }
 
 /** Fails start-up with a clear message when the namespace lacks jml's search attributes. */

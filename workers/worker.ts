@@ -1,8 +1,11 @@
 // The identity worker as a process of its own, without the HTTP API (`npm run worker`): run several
 // on one task queue, on one machine or many, against a Temporal cluster (TEMPORAL_ADDRESS or
 // `temporal.address`). Workers are stateless: any of them picks up what another left unfinished.
+// Every worker needs the same payload keys (JML_PAYLOAD_KEYS, encryption/payload-keys.ts).
 import { createLogger } from '../common/logger';
 import { ConfigError, loadConfig, temporalSettings } from '../config/load';
+import { encryptedDataConverter } from '../encryption/data-converter';
+import { payloadKeysFromEnv } from '../encryption/payload-keys';
 import { createIdentityWorker } from './identity-worker';
 import { checkSearchAttributes, connectClient, connectWorker } from './temporal';
 
@@ -20,7 +23,9 @@ async function main(): Promise<void> {
       },
     ]);
   }
-  const client = await connectClient({ ...settings, address });
+  const keys = payloadKeysFromEnv();
+  const dataConverter = encryptedDataConverter(keys);
+  const client = await connectClient({ ...settings, address }, dataConverter);
   await checkSearchAttributes(client, settings.namespace);
   await client.connection.close();
   const connection = await connectWorker({ ...settings, address });
@@ -32,8 +37,12 @@ async function main(): Promise<void> {
     policy: loaded.policy,
     policyVersion: loaded.policyVersion,
     logger,
+    dataConverter,
   });
-  logger.info({ taskQueue: settings.taskQueue, namespace: settings.namespace }, 'worker running');
+  logger.info(
+    { taskQueue: settings.taskQueue, namespace: settings.namespace, payloadKeyId: keys.writeKeyId },
+    'worker running',
+  );
   // Stops on SIGINT/SIGTERM once the tasks in hand are done (the SDK's shutdown signals).
   await worker.run();
   await close();

@@ -15,6 +15,7 @@ import type { AppProgress, IdentityStatus } from '../../domain/lifecycle';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { startService, type RunningService } from '../../workers/service';
 import { buildConfig } from '../support/config';
+import { testDataConverter, testPayloadCodec } from '../support/encryption';
 import { employee, hrEvent } from '../support/people';
 import { temporalAddress, workflowBundle } from '../support/temporal';
 import { eventually } from '../support/wait';
@@ -44,7 +45,7 @@ before(async () => {
     workflowBundle: await workflowBundle(),
   });
   connection = await Connection.connect({ address: temporalAddress() });
-  client = new Client({ connection, namespace: 'default' });
+  client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter() });
 });
 
 after(async () => {
@@ -151,10 +152,14 @@ void test('a failing application is tried again at once, by the API or the CLI, 
     8000,
   );
 
-  const signals = (await client.workflow.getHandle(`identity-${person.id}`).fetchHistory()).events
+  const retryInputs = (await client.workflow.getHandle(`identity-${person.id}`).fetchHistory()).events
     ?.map((e) => e.workflowExecutionSignaledEventAttributes)
     .filter((s) => s?.signalName === 'retry')
-    .map((s) => JSON.parse(Buffer.from(s!.input!.payloads![0]!.data!).toString()) as unknown);
+    .map((s) => s!.input!.payloads![0]!);
+  // Encrypted in the history: decrypted as the worker does before reading them.
+  const signals = (await testPayloadCodec.decode(retryInputs ?? [])).map(
+    (p) => JSON.parse(Buffer.from(p.data!).toString()) as unknown,
+  );
   assert.deepEqual(
     signals,
     [{ appId: 'crm' }, {}, {}],

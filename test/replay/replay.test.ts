@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { testDataConverter } from '../support/encryption';
 import { HISTORIES_DIR } from '../support/histories';
 import { workflowBundle } from '../support/temporal';
 
@@ -25,6 +26,11 @@ void test('recorded histories exist for the joiner, an approval, the leaver, a t
 for (const file of files) {
   void test(`replays ${file} deterministically`, async () => {
     const history = historyFromJSON(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')));
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+    // Histories recorded from encrypted runs decode with the tests' key; older plaintext ones pass through.
+    await Worker.runReplayHistory(
+      { workflowBundle: await workflowBundle(), dataConverter: testDataConverter() },
+      history,
+      file,
+    );
   });
 }

@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { createApi } from '../../api/server';
 import type { ServerLimits } from '../../api/options';
+import { testDataConverter } from './encryption';
 
 export const API_TOKEN = 'standalone-api-token';
 export const HR_SECRET = 'standalone-hr-secret';
@@ -23,7 +24,7 @@ export async function startStandaloneApi(
   // Lazy: the API must start (and answer 503) while Temporal is not there.
   const connection = Connection.lazy({ address: temporalAddress });
   const app = await createApi({
-    client: new Client({ connection, namespace: 'default' }),
+    client: new Client({ connection, namespace: 'default', dataConverter: testDataConverter() }),
     namespace: 'default',
     // Its own queue, so that no worker of another test answers for it.
     taskQueue: `standalone-${randomUUID()}`,

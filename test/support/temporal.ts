@@ -1,4 +1,5 @@
 // Test access to the shared Temporal dev server that `npm test` starts, plus a worker per test file.
+// Everything runs encrypted, as in production, with the tests' payload key (encryption.ts).
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import {
@@ -9,10 +10,15 @@ import {
   type WorkflowBundle,
 } from '@temporalio/worker';
 import type { LoadedConfig } from '../../config/load';
+import { FAILURE_CONVERTER_PATH } from '../../encryption/data-converter';
 import { createIdentityWorker } from '../../workers/identity-worker';
+import { testDataConverter, useTestPayloadKey } from './encryption';
 
 // Worker lifecycle chatter would bury test output; errors still show.
 Runtime.install({ logger: new DefaultLogger('ERROR') });
+// What the tests start without a data converter of their own (startService, worker processes, npm
+// start) reads the key from the environment.
+useTestPayloadKey();
 
 export function temporalAddress(): string {
   const address = process.env.JML_TEST_TEMPORAL_ADDRESS;
@@ -27,7 +33,12 @@ export function temporalAddress(): string {
 let bundle: Promise<WorkflowBundle> | undefined;
 /** The workflow code, bundled once per test process. */
 export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  // With the failure converter the worker bundles in production, so workflow failures are encrypted too.
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: quietLogger,
+  });
   return bundle;
 }
 
@@ -55,6 +66,7 @@ export async function runTestWorker(
     policy: loaded.policy,
     policyVersion: loaded.policyVersion,
     workflowBundle: await workflowBundle(),
+    dataConverter: testDataConverter(),
   });
   const running = worker.run();
   return {
@@ -73,7 +85,11 @@ export async function startTestWorker(loaded: LoadedConfig): Promise<TestWorker>
   const connection = await NativeConnection.connect({ address });
   const worker = await runTestWorker(connection, 'default', loaded);
   const clientConnection = await Connection.connect({ address });
-  const client = new Client({ connection: clientConnection, namespace: 'default' });
+  const client = new Client({
+    connection: clientConnection,
+    namespace: 'default',
+    dataConverter: testDataConverter(),
+  });
   return {
     client,
     taskQueue: worker.taskQueue,

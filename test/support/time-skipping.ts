@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { LoadedConfig } from '../../config/load';
 import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
 import { temporalTestServer } from '../../scripts/lib/tools';
+import { testDataConverter } from './encryption';
 import { runTestWorker } from './temporal';
 
 export interface TimeSkippingWorker {
@@ -20,6 +21,7 @@ const INDEXED_VALUE_TYPE = { KEYWORD: 2, INT: 3, BOOL: 5 } as const;
 export async function startTimeSkippingWorker(loaded: LoadedConfig): Promise<TimeSkippingWorker> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServer() } },
+    client: { dataConverter: testDataConverter() },
   });
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',

@@ -10,6 +10,7 @@ import type { ApprovalRequest } from '../../domain/lifecycle';
 import { decideUpdate, decisionSignal, PendingApprovalsKey } from '../../workflows/messages';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { buildConfig } from '../support/config';
+import { testPayloadCodec } from '../support/encryption';
 import { startFaultProxy, type FaultProxy } from '../../scripts/lib/fault-proxy';
 import { recordHistory } from '../support/histories';
 import { employee, hrEvent } from '../support/people';
@@ -279,12 +280,20 @@ async function grantScheduledAfterTermination(
 ) {
   const { events } = await handleOf(person.id).fetchHistory();
   const list = events ?? [];
-  const text = (payload: { data?: Uint8Array | null } | undefined) =>
-    Buffer.from(payload?.data ?? []).toString();
+  // Each event's input as text: payloads are encrypted in the history, so decrypted first.
+  const inputs = await Promise.all(
+    list.map(async (e) => {
+      const attributes = e.workflowExecutionSignaledEventAttributes ?? e.activityTaskScheduledEventAttributes;
+      const payload = attributes?.input?.payloads?.[0];
+      if (!payload) return '';
+      const [decoded] = await testPayloadCodec.decode([payload]);
+      return Buffer.from(decoded?.data ?? []).toString();
+    }),
+  );
   const accepted = list.findIndex(
-    (e) =>
+    (e, index) =>
       e.workflowExecutionSignaledEventAttributes?.signalName === 'hrEvent' &&
-      text(e.workflowExecutionSignaledEventAttributes.input?.payloads?.[0]).includes(terminateEventId),
+      inputs[index]!.includes(terminateEventId),
   );
   assert.ok(accepted >= 0, 'the termination is in the history');
   return list.some((e, index) => {
@@ -292,7 +301,7 @@ async function grantScheduledAfterTermination(
     return (
       index > accepted &&
       scheduled?.activityType?.name === 'provisionInApp' &&
-      text(scheduled.input?.payloads?.[0]).includes(entitlement)
+      inputs[index]!.includes(entitlement)
     );
   });
 }

@@ -16,6 +16,7 @@ import { createScimGroups, startScimServer, type ScimServer } from '../../script
 import { statusQuery } from '../../workflows/messages';
 import type { identityWorkflow } from '../../workflows/identity';
 import { startFaultProxy, type FaultProxy } from '../../scripts/lib/fault-proxy';
+import { testDataConverter } from '../support/encryption';
 import { employee, hrEvent } from '../support/people';
 import { temporalAddress } from '../support/temporal';
 import { eventually } from '../support/wait';
@@ -53,7 +54,10 @@ before(async () => {
       roles: [{ id: 'all', when: {}, grants: { crm: GROUPS } }],
     }),
   );
-  client = new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
+  client = new Client({
+    connection: await Connection.connect({ address: temporalAddress() }),
+    dataConverter: testDataConverter(),
+  });
 });
 
 after(async () => {
