@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { newPayloadKeysValue } from '../encryption/payload-keys';
 import { DATA_DIR } from './data-dir';
 
 export const DEV_SECRET_NAMES = [
@@ -21,10 +22,7 @@ type DevSecretName = (typeof DEV_SECRET_NAMES)[number];
 
 /** A new random value in the form the secret takes (encryption/payload-keys.ts for the payload key). */
 function generate(name: DevSecretName): string {
-  // The id is random too: a key made anew (the file deleted) is then reported as an unknown key id
-  // by what the old one encrypted, rather than as ciphertext that fails its integrity check.
-  if (name === 'JML_PAYLOAD_KEYS')
-    return `dev-${randomBytes(3).toString('hex')}:${randomBytes(32).toString('base64')}`;
+  if (name === 'JML_PAYLOAD_KEYS') return newPayloadKeysValue('dev');
   return randomBytes(24).toString('base64url');
 }
 export const DEV_SECRETS_FILE = join(DATA_DIR, 'dev-secrets.json');

@@ -1,6 +1,7 @@
 // The payload encryption keys, from the environment: every key listed can decrypt, one of them
 // encrypts. Rotation is adding a key and making it the writing one; the old key stays listed for as
 // long as histories written with it are kept (the namespace retention).
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from '../config/load';
 import { describeIssues } from '../domain/hr-event';
@@ -88,4 +89,12 @@ export function payloadKeysFromEnv(env: NodeJS.ProcessEnv = process.env): Payloa
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError('environment', describeIssues(parsed.error));
   return parsed.data;
+}
+
+/**
+ * A new random key as JML_PAYLOAD_KEYS holds it. The id is random too: a key made anew where an old
+ * one was lost is then reported as an unknown key id by what the old one encrypted.
+ */
+export function newPayloadKeysValue(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}:${randomBytes(KEY_BYTES).toString('base64')}`;
 }

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../common/logger';
+import { newPayloadKeysValue } from '../encryption/payload-keys';
 import { connectClient } from '../workers/temporal';
 import { installTemporalLogger } from '../workers/runtime-logger';
 import { approvalsListing } from './bench/approvals';
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
   const unknown = SCENARIOS.filter((s) => !known.includes(s));
   if (unknown.length)
     throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')} (known: ${known.join(', ')})`);
+  // Encrypted like production; the data is thrown away, and so is the key (the worker processes inherit it).
+  process.env.JML_PAYLOAD_KEYS ??= newPayloadKeysValue('bench');
   const dir = mkdtempSync(join(tmpdir(), 'jml-bench-'));
   const server = await startDevServer({ headless: true, dbFile: join(dir, 'temporal.db') });
   const client = await connectClient({ address: server.address, namespace: 'default' });

@@ -18,6 +18,8 @@ export async function startFloor(client: Client, address: string): Promise<Floor
   const worker = await Worker.create({
     connection,
     taskQueue,
+    // The client's own (encrypted) converter, so that the floor pays what jml's workers pay.
+    dataConverter: client.options.dataConverter,
     workflowsPath: require.resolve('./floor-workflows'),
     activities: { nothing: () => Promise.resolve() },
   });
