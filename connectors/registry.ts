@@ -3,7 +3,7 @@
 import type { ApplicationConfig, ManualApplicationConfig } from '../domain/config';
 import type { Connector } from './connector';
 import { KeycloakConnector } from './keycloak/keycloak-connector';
-import { LdapConnector } from './ldap/ldap-connector';
+import { createLdapConnector } from './ldap/ldap-flavors';
 import { ManualTaskChannel, type TaskLog } from './manual/task-channel';
 import { PostgresConnector } from './postgres/postgres-connector';
 import { ScimConnector } from './scim/scim-connector';
@@ -12,7 +12,7 @@ export function createConnectors(apps: ApplicationConfig[]): Map<string, Connect
   const connectors = new Map<string, Connector>();
   for (const app of apps) {
     if (app.kind === 'scim') connectors.set(app.id, new ScimConnector(app));
-    if (app.kind === 'ldap') connectors.set(app.id, new LdapConnector(app));
+    if (app.kind === 'ldap') connectors.set(app.id, createLdapConnector(app));
     if (app.kind === 'postgres') connectors.set(app.id, new PostgresConnector(app));
     if (app.kind === 'keycloak') connectors.set(app.id, new KeycloakConnector(app));
   }

@@ -9,6 +9,10 @@ import { reportDuplicateIds } from './unique-ids';
 /** Where a SCIM application's memberships are read from, cheapest first (connectors/scim/scim-memberships.ts). */
 export const MEMBERSHIP_SOURCES = ['user-groups', 'group-filter', 'per-group'] as const;
 
+/** The directory servers the LDAP connector knows (connectors/ldap/). */
+export const LDAP_FLAVORS = ['openldap', 'ad'] as const;
+export type LdapFlavor = (typeof LDAP_FLAVORS)[number];
+
 export const DEPROVISION_MODES = ['disable', 'delete'] as const;
 export type DeprovisionMode = (typeof DEPROVISION_MODES)[number];
 
@@ -63,17 +67,38 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
     filters: z.boolean().optional(),
   });
 
-  const ldapApp = z.strictObject({
-    ...common,
-    kind: z.literal('ldap'),
-    url: z.string().regex(/^ldaps?:\/\/.+/, 'must be an ldap:// or ldaps:// URL'),
-    bindDn: z.string().min(1),
-    bindPassword: secretRef,
-    usersDn: z.string().min(1),
-    groupsDn: z.string().min(1),
-    /** OpenLDAP locks accounts with ppolicy pwdAccountLockedTime. Default: openldap. */
-    flavor: z.enum(['openldap']).default('openldap'),
-  });
+  const ldapApp = z
+    .strictObject({
+      ...common,
+      kind: z.literal('ldap'),
+      url: z.string().regex(/^ldaps?:\/\/.+/, 'must be an ldap:// or ldaps:// URL'),
+      bindDn: z.string().min(1),
+      bindPassword: secretRef,
+      usersDn: z.string().min(1),
+      groupsDn: z.string().min(1),
+      /**
+       * The directory server: `openldap` (inetOrgPerson and groupOfNames, disabled by the ppolicy lock) or
+       * `ad` (Active Directory: user objects by sAMAccountName, disabled by userAccountControl bit 2,
+       * memberships from memberOf). Default: openldap.
+       */
+      flavor: z.enum(LDAP_FLAVORS).default('openldap'),
+      /**
+       * The attribute that holds the employee id: `employeeNumber`, or on Active Directory `employeeID`.
+       * Default: employeeNumber on OpenLDAP, employeeID on Active Directory.
+       */
+      ownerAttribute: z.enum(['employeeNumber', 'employeeID']).optional(),
+      /** Active Directory: accounts get userPrincipalName `<userName>@<upnSuffix>`. Default: the domain of usersDn (its DC= parts). */
+      upnSuffix: z
+        .string()
+        .regex(
+          /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/,
+          'must be a DNS name',
+        )
+        .optional(),
+      /** PEM file of the CA certificates that ldaps:// trusts, in place of Node's built-in ones. Default: Node's. */
+      caFile: z.string().min(1).optional(),
+    })
+    .superRefine(checkLdapFlavor);
 
   /** PostgreSQL: accounts are LOGIN roles, entitlements are granted (group) roles (connectors/postgres/). */
   const postgresApp = z.strictObject({
@@ -199,6 +224,28 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
       when: (payload) =>
         Array.isArray((payload.value as { applications?: unknown } | undefined)?.applications),
     });
+}
+
+/** What only one flavour of directory takes, and what Active Directory needs. */
+function checkLdapFlavor(
+  app: { flavor: LdapFlavor; url: string; usersDn: string; ownerAttribute?: string; upnSuffix?: string },
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (app.flavor === 'openldap') {
+    if (app.ownerAttribute === 'employeeID') {
+      issue('ownerAttribute', 'inetOrgPerson has no employeeID: OpenLDAP keeps the owner in employeeNumber');
+    }
+    if (app.upnSuffix !== undefined)
+      issue('upnSuffix', 'only Active Directory (flavor: ad) has userPrincipalName');
+    return;
+  }
+  if (!app.url.startsWith('ldaps://')) {
+    issue('url', 'Active Directory takes passwords only over an encrypted connection: use an ldaps:// URL');
+  }
+  if (app.upnSuffix === undefined && !/(^|,)\s*dc\s*=/i.test(app.usersDn)) {
+    issue('upnSuffix', 'usersDn has no DC= parts to take the userPrincipalName suffix from: set upnSuffix');
+  }
 }
 
 /** Application ids are unique. */

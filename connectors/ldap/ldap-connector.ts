@@ -1,18 +1,19 @@
 // LDAP connector for OpenLDAP: users are inetOrgPerson entries `uid=<userName>,<usersDn>`, entitlements
 // are groupOfNames entries `cn=<entitlement>,<groupsDn>` whose `member` values are user DNs, and a
 // disabled account carries the ppolicy lock `pwdAccountLockedTime`.
-import { AndFilter, Attribute, Change, Client, EqualityFilter, ResultCodeError } from 'ldapts';
-import type { Entry, Filter } from 'ldapts';
+import { AndFilter, Attribute, Change, EqualityFilter } from 'ldapts';
+import type { Client, Entry, Filter } from 'ldapts';
 import type { AccountRef, AppState } from '../../domain/app-state';
 import type { LdapApplicationConfig } from '../../domain/config';
 import type { AccountProfile, Connector } from '../connector';
 import { stateOfNotOwn, type Ownership as OwnershipOf } from '../ownership';
-import {
-  isTransientNetworkError,
-  PermanentConnectorError,
-  TransientConnectorError,
-  UnverifiableError,
-} from '../errors';
+import { PermanentConnectorError, TransientConnectorError, UnverifiableError } from '../errors';
+import { escapeDnValue, sameDn } from './dn';
+import { findEntry, memberChange, values } from './entries';
+import { LdapSession } from './ldap-session';
+import { hasCode, RESULT } from './result-codes';
+
+export { escapeDnValue } from './dn';
 
 /**
  * What an emptied group keeps as its only member. groupOfNames makes `member` mandatory, so removing
@@ -32,67 +33,13 @@ const OWNER_ATTRIBUTE = 'employeeNumber';
 /** Whose the entry at the person's DN is, by its employeeNumber. */
 type Ownership = OwnershipOf<{ dn: string; entry: Entry }, { dn: string }>;
 
-const RESULT = {
-  timeLimitExceeded: 3,
-  noSuchAttribute: 16,
-  typeOrValueExists: 20,
-  noSuchObject: 32,
-  busy: 51,
-  unavailable: 52,
-  objectClassViolation: 65,
-  entryAlreadyExists: 68,
-} as const;
-
-/** Result codes a retry can get past: the server is overloaded, shutting down or out of time. */
-const TRANSIENT_RESULT_CODES = new Set<number>([RESULT.timeLimitExceeded, RESULT.busy, RESULT.unavailable]);
-
-/** ldapts reports socket-level failures as plain Errors without a code; these are their messages. */
-const TRANSIENT_CLIENT_MESSAGE =
-  /timed out|Connection timeout|Connection closed|Socket error|Socket connection not established/i;
-
-/** Escapes one attribute value for use in a DN (RFC 4514, section 2.4). */
-export function escapeDnValue(value: string): string {
-  let escaped = value.replace(/[\\"+,;<>=]/g, '\\$&').replace(/\0/g, '\\00');
-  if (value.startsWith(' ') || value.startsWith('#')) escaped = `\\${escaped}`;
-  // A lone space was already escaped as a leading one; spaces are never escaped by the replace above.
-  if (value.length > 1 && value.endsWith(' ')) escaped = `${escaped.slice(0, -1)}\\ `;
-  return escaped;
-}
-
-function resultCode(error: unknown): number | undefined {
-  return error instanceof ResultCodeError ? error.code : undefined;
-}
-
-function hasCode(error: unknown, ...codes: number[]): boolean {
-  const code = resultCode(error);
-  return code !== undefined && codes.includes(code);
-}
-
-function isTransient(error: unknown): boolean {
-  const code = resultCode(error);
-  if (code !== undefined) return TRANSIENT_RESULT_CODES.has(code);
-  if (isTransientNetworkError(error)) return true;
-  return error instanceof Error && TRANSIENT_CLIENT_MESSAGE.test(error.message);
-}
-
-function values(entry: Entry, attribute: string): string[] {
-  const key = Object.keys(entry).find((k) => k.toLowerCase() === attribute.toLowerCase());
-  const value = key === undefined ? undefined : entry[key];
-  if (value === undefined) return [];
-  const list = Array.isArray(value) ? value : [value];
-  return list.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v));
-}
-
-function sameDn(a: string, b: string): boolean {
-  return a.replace(/\s*,\s*/g, ',').toLowerCase() === b.replace(/\s*,\s*/g, ',').toLowerCase();
-}
-
 export class LdapConnector implements Connector {
   readonly appId: string;
-  private session: Promise<Client> | undefined;
+  private readonly session: LdapSession;
 
   constructor(private readonly config: LdapApplicationConfig) {
     this.appId = config.id;
+    this.session = new LdapSession(config);
   }
 
   async ensureAccount(profile: AccountProfile): Promise<{ created: boolean; accountId: string }> {
@@ -193,12 +140,8 @@ export class LdapConnector implements Connector {
     });
   }
 
-  async close(): Promise<void> {
-    const session = this.session;
-    this.session = undefined;
-    if (!session) return;
-    const client = await session.catch(() => undefined);
-    await client?.unbind().catch(() => undefined);
+  close(): Promise<void> {
+    return this.session.close();
   }
 
   private userDn(userName: string): string {
@@ -227,7 +170,7 @@ export class LdapConnector implements Connector {
    */
   private async ownership(client: Client, ref: AccountRef): Promise<Ownership> {
     const dn = ref.accountId ?? this.userDn(ref.userName);
-    const entry = await this.findEntry(client, dn, [OWNER_ATTRIBUTE, LOCK_ATTRIBUTE]);
+    const entry = await findEntry(client, dn, [OWNER_ATTRIBUTE, LOCK_ATTRIBUTE]);
     if (!entry) {
       if (ref.accountId && !sameDn(ref.accountId, this.userDn(ref.userName))) {
         return this.ownership(client, { ...ref, accountId: undefined });
@@ -341,16 +284,6 @@ export class LdapConnector implements Connector {
     }
   }
 
-  private async findEntry(client: Client, dn: string, attributes: string[]): Promise<Entry | undefined> {
-    try {
-      const { searchEntries } = await client.search(dn, { scope: 'base', attributes });
-      return searchEntries[0];
-    } catch (error) {
-      if (hasCode(error, RESULT.noSuchObject)) return undefined;
-      throw error;
-    }
-  }
-
   private async groupsOf(client: Client, memberDn: string): Promise<Entry[]> {
     const filter: Filter = new AndFilter({
       filters: [
@@ -377,70 +310,11 @@ export class LdapConnector implements Connector {
     return names.find((name) => sameDn(this.groupDn(name), group.dn)) ?? names[0] ?? group.dn;
   }
 
-  /** Runs one operation on the shared bound client and translates failures into connector errors. */
-  private async run<T>(what: string, work: (client: Client) => Promise<T>): Promise<T> {
-    try {
-      return await work(await this.client());
-    } catch (error) {
-      throw this.translate(what, error);
-    }
-  }
-
-  /**
-   * The one bound client, connected on first use. Concurrent callers share the same pending bind
-   * (LDAP multiplexes their requests over one connection by message id); a dropped connection is
-   * replaced by a freshly bound one on the next call.
-   */
-  private client(): Promise<Client> {
-    const current = this.session;
-    if (current) {
-      return current.then((client) => (client.isConnected ? client : this.reconnect(current)));
-    }
-    return this.connect();
-  }
-
-  private reconnect(stale: Promise<Client>): Promise<Client> {
-    return this.session === stale ? this.connect() : this.client();
-  }
-
-  private connect(): Promise<Client> {
-    const session = this.bind();
-    this.session = session;
-    session.catch(() => {
-      if (this.session === session) this.session = undefined;
-    });
-    return session;
-  }
-
-  private async bind(): Promise<Client> {
-    const client = new Client({
-      url: this.config.url,
-      timeout: this.config.requestTimeout,
-      connectTimeout: this.config.requestTimeout,
-      // Replays the bind if ldapts itself reconnects mid-call, so no request runs anonymously.
-      autoRebind: true,
-    });
-    try {
-      await client.bind(this.config.bindDn, this.config.bindPassword);
-      return client;
-    } catch (error) {
-      await client.unbind().catch(() => undefined);
-      throw error;
-    }
-  }
-
-  private translate(what: string, error: unknown): Error {
-    if (error instanceof TransientConnectorError || error instanceof PermanentConnectorError) return error;
-    const message = `${this.appId}: ${what} failed: ${error instanceof Error ? error.message : String(error)}`;
-    if (isTransient(error)) return new TransientConnectorError(message, undefined, { cause: error });
-    return new PermanentConnectorError(message, { cause: error });
+  private run<T>(what: string, work: (client: Client) => Promise<T>): Promise<T> {
+    return this.session.run(what, work);
   }
 }
 
 function unownedProblem(dn: string, ref: AccountRef): string {
   return `${dn} exists without employeeNumber, so jml cannot show it is ${ref.employeeId}'s and does not touch it; set its employeeNumber to ${ref.employeeId} if it is theirs, or rename or remove it`;
-}
-
-function memberChange(operation: 'add' | 'delete', member: string): Change {
-  return new Change({ operation, modification: new Attribute({ type: 'member', values: [member] }) });
 }
