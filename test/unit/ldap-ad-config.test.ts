@@ -31,13 +31,13 @@ function ldapApp(ldap: Record<string, unknown>): LdapApplicationConfig {
   assert.ok(result.success, JSON.stringify(result.error?.issues));
   const app = result.data.applications[0]!;
   assert.equal(app.kind, 'ldap');
-  return app as LdapApplicationConfig;
+  return app;
 }
 
 function problems(ldap: Record<string, unknown>): { path: string; message: string }[] {
   const result = parse(ldap);
   assert.equal(result.success, false);
-  return result.error!.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  return result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
 }
 
 void test('flavor defaults to openldap, with no owner attribute, UPN suffix or CA file of its own', () => {

@@ -110,9 +110,9 @@ void test('isMemberOf matches the group DN however AD spelled it', () => {
 });
 
 void test('memberOf is read as one value or many, whatever case its name came back in', () => {
-  assert.deepEqual(memberOfValues({ dn: 'CN=u', memberOf: `CN=g,${GROUPS}` } as Entry), [`CN=g,${GROUPS}`]);
-  assert.deepEqual(memberOfValues({ dn: 'CN=u', memberof: ['a', 'b'] } as Entry), ['a', 'b']);
-  assert.deepEqual(memberOfValues({ dn: 'CN=u' } as Entry), []);
+  assert.deepEqual(memberOfValues({ dn: 'CN=u', memberOf: `CN=g,${GROUPS}` }), [`CN=g,${GROUPS}`]);
+  assert.deepEqual(memberOfValues({ dn: 'CN=u', memberof: ['a', 'b'] }), ['a', 'b']);
+  assert.deepEqual(memberOfValues({ dn: 'CN=u' }), []);
 });
 
 void test('a memberOf handed over in ranges is not taken for the whole list', () => {
