@@ -82,7 +82,11 @@ function parseOrThrow<S extends z.ZodType>(path: string, schema: S, raw: unknown
   return parsed.data;
 }
 
-const appIdsOf = (config: JmlConfig) => config.applications.map((a) => a.id);
+/** The applications a policy may name: the configured ones, and those samples bring while they run. */
+const appIdsOf = (config: JmlConfig) => [
+  ...config.applications.map((a) => a.id),
+  ...config.samples.flatMap((s) => ('application' in s ? [s.application.id] : [])),
+];
 
 export function policyVersionOf(policy: Policy): string {
   const digest = createHash('sha256').update(canonicalJson(policy)).digest('hex');

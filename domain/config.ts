@@ -207,17 +207,11 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
       applications: z.array(application).min(1),
       /** The access policy file (roles, entitlements, approvals), relative to this file. Default: policy.yaml. */
       policy: z.string().min(1).default('policy.yaml'),
-      /** Local sample applications that `npm start` runs (demos only; leave out in production). */
-      samples: z
-        .array(
-          z.strictObject({
-            kind: z.literal('scim'),
-            port: z.number().int().min(1).max(65535),
-            token: secretRef,
-            groups: z.array(z.string().min(1)).default([]),
-          }),
-        )
-        .default([]),
+      /**
+       * Local sample applications that `npm start` runs (demos only; leave out in production). SCIM
+       * samples always run; Keycloak and PostgreSQL samples only when JML_SAMPLES names their kind.
+       */
+      samples: z.array(sampleSchema(common, secretRef)).default([]),
     })
     .superRefine(checkReferences, {
       // Run even when other keys are invalid, so one pass reports every problem in the file.
@@ -248,14 +242,68 @@ function checkLdapFlavor(
   }
 }
 
-/** Application ids are unique. */
+/**
+ * The sample applications: a SCIM server for an application written under `applications`, or a
+ * Keycloak or PostgreSQL server that brings its own application, configured only while it runs.
+ */
+function sampleSchema<Common extends z.ZodRawShape>(common: Common, secretRef: z.ZodType<string>) {
+  const port = z.number().int().min(1).max(65535);
+  /** The application the sample serves: `npm start` adds the connection details of the server it runs. */
+  const application = z.strictObject(common);
+  const postgresName = z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL name (letters, digits, "_")');
+  return z.discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('scim'),
+      port,
+      token: secretRef,
+      /** Groups (by displayName) created at start, so that they can be granted. */
+      groups: z.array(z.string().min(1)).default([]),
+    }),
+    z.strictObject({
+      kind: z.literal('keycloak'),
+      port,
+      application,
+      /** The realm created at start, with jml's service-account client and a public login client `app`. */
+      realm: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be letters, digits, "_" or "-"')
+        .refine((realm) => realm !== 'master', "must not be master, the administrators' realm")
+        .default('jml'),
+      /** Top-level groups created in the realm, so that they can be granted. */
+      groups: z.array(z.string().regex(/^[^/]+$/, 'must be a top-level group name (no "/")')).default([]),
+    }),
+    z.strictObject({
+      kind: z.literal('postgres'),
+      port,
+      application,
+      /** The database created at start, which jml connects to. Default: warehouse. */
+      database: postgresName.default('warehouse'),
+      /** Group roles (NOLOGIN) created at start, so that they can be granted. */
+      roles: z.array(postgresName).default([]),
+    }),
+  ]);
+}
+
+/** Application ids are unique, also against the applications that samples bring. */
 function checkReferences(raw: unknown, ctx: z.RefinementCtx): void {
-  reportDuplicateIds(
-    'applications',
-    (raw as { applications?: unknown[] }).applications ?? [],
-    'application',
-    ctx,
-  );
+  const { applications = [], samples } = raw as { applications?: unknown[]; samples?: unknown };
+  reportDuplicateIds('applications', applications, 'application', ctx);
+  if (!Array.isArray(samples)) return;
+  const taken = new Set(applications.map((app) => (app as { id?: unknown } | undefined)?.id));
+  samples.forEach((sample, i) => {
+    const id = (sample as { application?: { id?: unknown } } | undefined)?.application?.id;
+    if (typeof id !== 'string') return;
+    if (taken.has(id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['samples', i, 'application', 'id'],
+        message: `application id "${id}" is already taken by another application`,
+      });
+    }
+    taken.add(id);
+  });
 }
 
 export type JmlConfig = z.output<ReturnType<typeof makeConfigSchema>>;
@@ -265,3 +313,4 @@ export type LdapApplicationConfig = Extract<ApplicationConfig, { kind: 'ldap' }>
 export type PostgresApplicationConfig = Extract<ApplicationConfig, { kind: 'postgres' }>;
 export type KeycloakApplicationConfig = Extract<ApplicationConfig, { kind: 'keycloak' }>;
 export type ManualApplicationConfig = Extract<ApplicationConfig, { kind: 'manual' }>;
+export type SampleConfig = JmlConfig['samples'][number];

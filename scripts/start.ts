@@ -14,7 +14,14 @@ import { killChildren, onChildStarted } from './lib/child';
 import { portFor } from './lib/ports';
 import { claimRun, StartRefused, type RunRecord } from './lib/run-record';
 import { startDevServer } from './lib/temporal-dev-server';
-import { createScimGroups, startScimServer } from './lib/scim-server';
+import {
+  checkSampleRequirements,
+  chooseSamples,
+  samplePorts,
+  startSample,
+  withSampleApplications,
+  type RunningSample,
+} from './lib/samples';
 import { DATA_DIR } from './lib/tools';
 
 const logger = createLogger('jml');
@@ -103,7 +110,8 @@ async function main(): Promise<void> {
   const embedded = !settings.address;
   const port = devServerPort('JML_TEMPORAL_PORT', 7233);
   const uiPort = devServerPort('JML_TEMPORAL_UI_PORT', 8233);
-  const samples = loaded.config.samples;
+  const samples = chooseSamples(loaded, process.env);
+  checkSampleRequirements(samples);
 
   const ports: { port: number; what: string }[] = [
     ...(embedded
@@ -112,7 +120,7 @@ async function main(): Promise<void> {
           { port: uiPort, what: 'Temporal Web UI' },
         ]
       : []),
-    ...samples.map((s) => ({ port: s.port, what: 'sample SCIM application' })),
+    ...samplePorts(samples),
     { port: loaded.config.http.port, what: 'jml API' },
   ].filter((p) => p.port !== 0);
 
@@ -128,14 +136,18 @@ async function main(): Promise<void> {
   onChildStarted((pid, command) => run?.add(pid, command));
 
   // The servers start side by side; any that started are stopped again if another fails.
+  const running: RunningSample[] = [];
   const started = await Promise.allSettled([
     embedded ? startDevServer({ dbFile: join(DATA_DIR, 'temporal.db'), port, uiPort }) : undefined,
     ...samples.map(async (sample) => {
-      const app = await startScimServer({ token: sample.token, port: sample.port });
+      // applyDevSecrets has set the samples' password when the environment did not.
+      const app = await startSample(sample, {
+        dataDir: DATA_DIR,
+        adminPassword: process.env.SAMPLE_ADMIN_PASSWORD!,
+      });
       servers.push(app.stop);
-      await createScimGroups(app, sample.groups);
-      logger.info({ baseUrl: app.baseUrl, groups: sample.groups }, 'sample SCIM application started');
-      return app;
+      running.push(app);
+      logger.info(app.summary, `${app.what} started`);
     }),
   ]);
   const devServer = started[0].status === 'fulfilled' ? started[0].value : undefined;
@@ -147,7 +159,11 @@ async function main(): Promise<void> {
   if (failed) throw failed.reason;
 
   const address = devServer?.address ?? settings.address!;
-  const service = await startService({ loaded, temporal: { ...settings, address }, logger });
+  const service = await startService({
+    loaded: withSampleApplications(loaded, running),
+    temporal: { ...settings, address },
+    logger,
+  });
   stopService = service.stop;
   logger.info(
     { api: service.apiUrl, ui: devServer?.uiUrl, config: loaded.path },

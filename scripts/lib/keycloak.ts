@@ -3,9 +3,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startChild } from './child';
 import { freePort } from './ports';
 import { python, TOOLS_DIR } from './tools';
@@ -99,25 +99,37 @@ function prebuild(home: string): void {
   rmSync(join(home, 'data'), { recursive: true, force: true });
 }
 
-function missingJavaMessage(found: number | undefined): string {
+/** What stops Keycloak from running here, with the command that fixes it; undefined when nothing does. */
+export function keycloakJavaProblem(): string | undefined {
+  const found = javaVersion();
+  if (found !== undefined && found >= MIN_JAVA) return undefined;
   const what = found === undefined ? 'no Java runtime was found' : `Java ${found} was found`;
   const fix = 'Install one with: apt-get install -y openjdk-17-jre-headless';
   return `Keycloak ${KEYCLOAK.version} needs Java ${MIN_JAVA} or later, but ${what}. ${fix}`;
 }
 
 /**
- * Starts Keycloak in dev mode on a free loopback port, with an in-memory database and its
- * transaction log in a temp directory, so nothing persists and several can run side by side.
+ * Starts Keycloak in dev mode on `port` (default: a free loopback port) with an in-memory database,
+ * so nothing persists and several can run side by side. Its working files (the transaction log) go
+ * to `workDir` (emptied first; default: a temporary directory), removed again when it stops. The
+ * master realm's `admin` signs in with `adminPassword` (default: a random one).
  */
-export async function startKeycloak(options: { port?: number } = {}): Promise<KeycloakServer> {
-  const java = javaVersion();
-  if (java === undefined || java < MIN_JAVA) throw new Error(missingJavaMessage(java));
+export async function startKeycloak(
+  options: { port?: number; adminPassword?: string; workDir?: string } = {},
+): Promise<KeycloakServer> {
+  const javaProblem = keycloakJavaProblem();
+  if (javaProblem) throw new Error(javaProblem);
   const home = keycloakHome();
   const port = options.port ?? (await freePort());
   const managementPort = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), 'jml-keycloak-'));
+  const dir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'jml-keycloak-')));
+  if (options.workDir) {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dirname(dir), { recursive: true });
+    await mkdir(dir, { mode: 0o700 });
+  }
   const adminUser = 'admin';
-  const adminPassword = randomBytes(18).toString('base64url');
+  const adminPassword = options.adminPassword ?? randomBytes(18).toString('base64url');
   const started = Date.now();
   const child = startChild(
     join(home, 'bin', 'kc.sh'),

@@ -131,11 +131,12 @@ before(async () => {
   const config = parse(readFileSync(join(ROOT, 'config', 'jml.yaml'), 'utf8')) as {
     http: { port: number };
     applications: { baseUrl?: string }[];
-    samples: { port: number }[];
+    samples: { kind: string; port: number }[];
     policy?: string;
   };
   ports = { temporal: await freePort(), ui: await freePort(), samples: [], api: await freePort() };
-  for (const sample of config.samples) {
+  // The SCIM samples; the Keycloak and PostgreSQL ones stay off (JML_SAMPLES, below).
+  for (const sample of config.samples.filter((s) => s.kind === 'scim')) {
     const port = await freePort();
     for (const app of config.applications)
       app.baseUrl = app.baseUrl?.replace(`:${sample.port}/`, `:${port}/`);
@@ -155,6 +156,7 @@ before(async () => {
     SAMPLE_SCIM_TOKEN: `start-stop-${randomUUID()}`,
   };
   delete env.TEMPORAL_ADDRESS;
+  delete env.JML_SAMPLES;
 });
 
 /** Processes of this file's jml that no snapshot caught: by their data directory or sample-app token. */

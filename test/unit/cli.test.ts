@@ -28,7 +28,7 @@ void describe('jml policy check', { concurrency: true }, () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(
       run.stdout,
-      /config\/policy\.yaml: valid \(version [^@\s]+@sha256:[0-9a-f]{12}, 5 roles, 7 entitlements of which 1 need approval\)/,
+      /config\/policy\.yaml: valid \(version [^@\s]+@sha256:[0-9a-f]{12}, 5 roles, 10 entitlements of which 1 need approval\)/,
     );
   });
 

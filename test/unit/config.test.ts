@@ -128,8 +128,8 @@ void describe('loadConfig', () => {
       assert.equal(app.requestTimeout, 10_000);
     }
     assert.deepEqual(
-      loaded.config.samples.map((s) => s.token),
-      ['scim-token', 'scim-token'],
+      loaded.config.samples.map((s) => (s.kind === 'scim' ? s.token : s.application.id)),
+      ['scim-token', 'scim-token', 'sso', 'warehouse'],
     );
     assert.equal(loaded.config.policy, 'policy.yaml');
     assert.equal(loaded.policyPath, EXAMPLE_POLICY);
@@ -441,6 +441,10 @@ void describe('policyVersionOf', () => {
           { id: 'crm', kind: 'scim', baseUrl: 'https://c.example.com', token: { env: 'SAMPLE_SCIM_TOKEN' } },
           { id: 'wiki', kind: 'scim', baseUrl: 'https://w.example.com', token: { env: 'SAMPLE_SCIM_TOKEN' } },
           { id: 'badge', kind: 'manual', fulfillers: ['E0777'] },
+        ],
+        samples: [
+          { kind: 'keycloak', port: 9998, application: { id: 'sso' } },
+          { kind: 'postgres', port: 9997, application: { id: 'warehouse' } },
         ],
         http: { ...(minimal().http as object), port: 9999 },
         lifecycle: { joinerLeadTime: '2h' },
