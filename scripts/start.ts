@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { applyDevSecrets, DEV_SECRETS_FILE } from '../common/dev-secrets';
 import { createLogger } from '../common/logger';
+import { startCodecServer } from '../encryption/codec-server';
+import { codecServerSettings, localUiOrigins } from '../encryption/codec-server-settings';
 import { ConfigError, loadConfig, temporalSettings } from '../config/load';
 import { installTemporalLogger } from '../workers/runtime-logger';
 import { startService } from '../workers/service';
@@ -134,11 +136,19 @@ async function main(): Promise<void> {
   // Every port is checked before anything starts, so that a refusal leaves nothing to undo.
   for (const { port, what } of ports) await portFor(port, what);
   onChildStarted((pid, command) => run?.add(pid, command));
+  // Personal data is encrypted in Temporal; the embedded UI reads it through this codec server.
+  const codec = await startCodecServer(
+    codecServerSettings(process.env, embedded ? localUiOrigins(uiPort) : []),
+    logger,
+  );
+  servers.push(codec.stop);
 
   // The servers start side by side; any that started are stopped again if another fails.
   const running: RunningSample[] = [];
   const started = await Promise.allSettled([
-    embedded ? startDevServer({ dbFile: join(DATA_DIR, 'temporal.db'), port, uiPort }) : undefined,
+    embedded
+      ? startDevServer({ dbFile: join(DATA_DIR, 'temporal.db'), port, uiPort, codecEndpoint: codec.endpoint })
+      : undefined,
     ...samples.map(async (sample) => {
       // applyDevSecrets has set the samples' password when the environment did not.
       const app = await startSample(sample, {

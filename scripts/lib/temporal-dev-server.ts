@@ -18,6 +18,11 @@ export async function startDevServer(options: {
   headless?: boolean;
   /** Dynamic config overrides, KEY=VALUE. */
   dynamicConfig?: string[];
+  /**
+   * The codec server the Web UI decodes payloads through (`--ui-codec-endpoint`): the browser calls
+   * `<endpoint>/decode`. It may carry a token in its path, so it is never logged.
+   */
+  codecEndpoint?: string;
 }): Promise<DevServer> {
   const port = await portFor(options.port, 'Temporal dev server');
   if (!options.headless) await portFor(options.uiPort ?? 8233, 'Temporal Web UI');
@@ -25,6 +30,7 @@ export async function startDevServer(options: {
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? 8233), '--ui-disable-news-fetch');
+  if (options.codecEndpoint && !options.headless) args.push('--ui-codec-endpoint', options.codecEndpoint);
   for (const value of options.dynamicConfig ?? []) args.push('--dynamic-config-value', value);
   for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${cliTypeOf(key)}`);
   const child: ManagedChild = startChild(temporalCli(), args, { name: 'Temporal dev server' });
