@@ -3,7 +3,7 @@
 // LDAP service. Samba's LDAP ports are fixed (389, 636), so each server gets a loopback address of its
 // own (127.x.y.z) instead of a port, and a certificate for that address from a throwaway CA, so the
 // tests speak ldaps:// with verification on, as production must.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Client } from 'ldapts';
 import { escapeDnValue } from '../../connectors/ldap/dn';
-import { collectOutput } from './child-output';
+import { startChild, type ManagedChild } from '../../scripts/lib/child';
 
 export interface SambaDc {
   /** ldaps://<address>:636 */
@@ -95,12 +95,13 @@ export async function startSambaDc(): Promise<SambaDc> {
     await provision(tools, dir, bindPassword);
     const tls = await makeCertificate(tools, dir, address);
     const conf = await writeConfig(dir, address, tls);
-    const child = spawn(
+    // One process (-M single) in the foreground, in the process group startChild gives it, so that it
+    // is stopped with the tests even when they are killed.
+    const child = startChild(
       tools.samba,
       ['-s', conf, '--foreground', '--no-process-group', '--debug-stdout', '-M', 'single'],
-      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: dir, name: 'samba' },
     );
-    const output = collectOutput(child, 'samba');
     const dc: SambaDc = {
       url: `ldaps://${address}:636`,
       caFile: tls.caFile,
@@ -110,10 +111,13 @@ export async function startSambaDc(): Promise<SambaDc> {
       dnsDomain: REALM.toLowerCase(),
       usersDn: `OU=People,${DOMAIN_DN}`,
       groupsDn: `OU=Groups,${DOMAIN_DN}`,
-      stop: () => stopSamba(child, dir),
+      stop: async () => {
+        await child.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
     };
     try {
-      await waitForBind(dc, child, output);
+      await waitForBind(dc, child);
       await asDomainAdmin(dc, async (client) => {
         for (const dn of [dc.usersDn, dc.groupsDn]) {
           await client.add(dn, { objectClass: ['top', 'organizationalUnit'] });
@@ -251,13 +255,14 @@ async function writeConfig(dir: string, address: string, tls: Certificate): Prom
   return path;
 }
 
-async function waitForBind(dc: SambaDc, child: ChildProcess, output: () => string): Promise<void> {
+async function waitForBind(dc: SambaDc, child: ManagedChild): Promise<void> {
   const deadline = Date.now() + START_DEADLINE_MS;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
+    const { exitCode, signalCode } = child.process;
+    if (exitCode !== null || signalCode !== null) {
       throw new Error(
-        `samba exited (code ${child.exitCode}, signal ${child.signalCode}) during startup:\n${output()}`,
+        `samba exited (code ${exitCode}, signal ${signalCode}) during startup:\n${child.output()}`,
       );
     }
     try {
@@ -270,21 +275,8 @@ async function waitForBind(dc: SambaDc, child: ChildProcess, output: () => strin
   }
   const reason = lastError instanceof Error ? lastError.message : String(lastError);
   throw new Error(
-    `samba did not accept an ldaps bind within ${START_DEADLINE_MS}ms (${reason}). samba output:\n${output()}`,
+    `samba did not accept an ldaps bind within ${START_DEADLINE_MS}ms (${reason}). samba output:\n${child.output()}`,
   );
-}
-
-async function stopSamba(child: ChildProcess, dir: string): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timedOut = await Promise.race([exited.then(() => false), sleep(10_000, true, { ref: false })]);
-    if (timedOut) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  }
-  await rm(dir, { recursive: true, force: true });
 }
 
 /** Opens an ldaps connection that trusts the DC's CA, binds as dn, runs work and unbinds. */
