@@ -24,6 +24,9 @@ import {
   withDisabled,
 } from './user-account-control';
 
+/** heldBy for an object with the person's sAMAccountName that is no user account (a group, a computer). */
+const NOT_A_USER = 'another account';
+
 /** The Tree Delete control (MS-ADTS 3.1.1.3.4.1.15): deletes an entry together with its children. */
 const TREE_DELETE_CONTROL = '1.2.840.113556.1.4.805';
 
@@ -231,7 +234,7 @@ export class ActiveDirectoryConnector implements Connector {
     const classes = values(entry, 'objectClass').map((c) => c.toLowerCase());
     // Groups and computers share the sAMAccountName namespace with users; they are nobody's account.
     if (!classes.includes('user') || classes.includes('computer')) {
-      return { kind: 'other', owner: 'another account' };
+      return { kind: 'other', owner: NOT_A_USER };
     }
     const owners = values(entry, this.ownerAttribute);
     if (owners.includes(ref.employeeId)) return { kind: 'own', dn: entry.dn, entry };
@@ -280,6 +283,11 @@ export class ActiveDirectoryConnector implements Connector {
     if (found.kind === 'none') return undefined;
     if (found.kind === 'own') return found;
     if (found.kind === 'unowned') throw new PermanentConnectorError(this.unownedProblem(found.dn, profile));
+    if (found.owner === NOT_A_USER) {
+      throw new PermanentConnectorError(
+        `"${profile.userName}" in ${this.appId} is the sAMAccountName of a group or computer, not of a user account: refusing to adopt it`,
+      );
+    }
     throw new PermanentConnectorError(
       `the account "${profile.userName}" in ${this.appId} already exists with ${this.ownerAttribute} ${found.owner}, not ${profile.employeeId}: refusing to adopt another person's account`,
     );

@@ -394,7 +394,10 @@ void test('a group with the person’s sAMAccountName is nobody’s account: cre
     }),
   );
   assert.equal((await connector.readState(p)).heldBy, 'another account');
-  await assert.rejects(connector.ensureAccount(p), /refusing to adopt/);
+  await assert.rejects(
+    connector.ensureAccount(p),
+    /sAMAccountName of a group or computer, not of a user account/,
+  );
   assert.equal(await exists(userDn(p.userName)), false);
 });
 
@@ -444,4 +447,46 @@ void test('a caFile that cannot be read is a permanent error naming it', async (
   } finally {
     await missing.close();
   }
+});
+
+void test('two creates of the same person at once make one account, and both return it', async () => {
+  const p = person('twice');
+  const other = new ActiveDirectoryConnector(configFor(dc));
+  try {
+    const results = await Promise.all([connector.ensureAccount(p), other.ensureAccount(p)]);
+    assert.deepEqual(
+      results.map((r) => r.accountId),
+      [userDn(p.userName), userDn(p.userName)],
+    );
+    assert.equal(results.filter((r) => r.created).length, 1);
+  } finally {
+    await other.close();
+  }
+  const found = await asDomainAdmin(dc, (client) =>
+    client.search(dc.domainDn, {
+      scope: 'sub',
+      filter: new EqualityFilter({ attribute: 'employeeID', value: p.employeeId }),
+      attributes: ['1.1'],
+    }),
+  );
+  assert.equal(found.searchEntries.length, 1);
+});
+
+void test('a userPrincipalName another user holds stops the create, and nothing is adopted', async () => {
+  const p = person('upn');
+  await asDomainAdmin(dc, (client) =>
+    client.add(`CN=upn holder,CN=Users,${dc.domainDn}`, {
+      objectClass: ['top', 'person', 'organizationalPerson', 'user'],
+      sAMAccountName: `holder.${sequence}`,
+      userPrincipalName: `${p.userName}@${dc.dnsDomain}`,
+      employeeID: 'E-holder',
+    }),
+  );
+  await assert.rejects(connector.ensureAccount(p), (error: unknown) => {
+    assert.ok(error instanceof PermanentConnectorError);
+    // AD refuses it as a constraint violation, which is no retry's to fix.
+    assert.match(error.message, /userPrincipalName .* is already in use/);
+    return true;
+  });
+  assert.equal(await exists(userDn(p.userName)), false);
 });
