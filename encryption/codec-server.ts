@@ -116,8 +116,10 @@ export async function createCodecServer(options: CodecServerOptions): Promise<Fa
   }
 
   app.addHook('onResponse', async (request, reply) => {
-    // An audit line per request: who could read (how the token came), from where, how much; no URL, no data.
-    request.log.info(
+    // An audit line per request: who could read (how the token came), from where, how much; no URL, no
+    // data. The UI asks once per payload, again on each refresh: answered requests log at debug level.
+    const level = reply.statusCode < 400 ? 'debug' : 'warn';
+    request.log[level](
       {
         ...served.get(request),
         status: reply.statusCode,

@@ -13,6 +13,7 @@ import { codecServerSettings } from '../../encryption/codec-server-settings';
 import { payloadKeysFromEnv } from '../../encryption/payload-keys';
 import { payloadToJson } from '../../encryption/payload-json';
 import { TEST_PAYLOAD_ENV, testPayloadCodec } from '../support/encryption';
+import { eventually } from '../support/wait';
 
 const TOKEN = 'codec-test-token-0123456789abcdef';
 const UI = 'http://localhost:8233';
@@ -34,7 +35,7 @@ before(async () => {
       port: 0,
       keys: payloadKeysFromEnv(TEST_PAYLOAD_ENV),
     },
-    pino(sink),
+    pino({ level: 'debug' }, sink),
   );
 });
 
@@ -189,15 +190,23 @@ void describe('CORS for the Temporal UI', () => {
   });
 });
 
-void test('each request leaves an audit line with how it was let in, and neither the token nor the data', async () => {
-  logLines.length = 0;
-  await post(`/${TOKEN}/decode`, { payloads: (await encrypted()).map(payloadToJson) }, { origin: UI });
-  await post('/decode', { payloads: [] });
-  await new Promise((resolve) => setImmediate(resolve));
-  const lines = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
-  const audit = lines.filter((line) => line.msg === 'codec request');
+void test('each request leaves an audit line (debug when answered, warn when refused) with how it was let in, and neither the token nor the data', async () => {
+  // Its own namespace header tells this test's lines from the earlier tests' (logged once answered).
+  const namespace = 'audit-test';
+  await post(
+    `/${TOKEN}/decode`,
+    { payloads: (await encrypted()).map(payloadToJson) },
+    { origin: UI, 'x-namespace': namespace },
+  );
+  await post('/decode', { payloads: [] }, { 'x-namespace': namespace });
+  const audit = await eventually('the audit lines', () => {
+    const lines = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const ours = lines.filter((line) => line.msg === 'codec request' && line.namespace === namespace);
+    return Promise.resolve(ours.length === 2 && ours);
+  });
   assert.deepEqual(
-    audit.map(({ operation, via, payloads, status, origin, namespace }) => ({
+    audit.map(({ level, operation, via, payloads, status, origin, namespace }) => ({
+      level,
       operation,
       via,
       payloads,
@@ -207,20 +216,22 @@ void test('each request leaves an audit line with how it was let in, and neither
     })),
     [
       {
+        level: 20,
         operation: 'decode',
         via: 'endpoint path',
         payloads: 1,
         status: 200,
         origin: UI,
-        namespace: 'default',
+        namespace,
       },
       {
+        level: 40,
         operation: 'decode',
         via: undefined,
         payloads: undefined,
         status: 401,
         origin: undefined,
-        namespace: 'default',
+        namespace,
       },
     ],
   );
