@@ -11,7 +11,11 @@ Environment:
   JML_API_TOKEN              bearer token for status, retry, approvals, tasks and plan --diff
                              (default: .data/dev-secrets.json)
   JML_PERSONAL_TOKEN         a personal token, used instead of JML_API_TOKEN for approvals and tasks
-  JML_PERSONAL_TOKEN_SECRET  signs personal tokens for jml token (default: .data/dev-secrets.json)`;
+  JML_PERSONAL_TOKEN_SECRET  signs personal tokens for jml token (default: .data/dev-secrets.json)
+  JML_EVIDENCE_URL           PostgreSQL URL of the evidence store, for jml audit (default: the embedded
+                             store in JML_DATA_DIR/evidence, JML_DATA_DIR default .data/)
+  JML_EVIDENCE_PUBLIC_KEY    public key(s) that verify evidence checkpoints (default: the public half
+                             of JML_EVIDENCE_SIGNING_KEY, from .data/dev-secrets.json)`;
 
 export const EXIT_CODES = `
 Exit codes:

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { version } from '../package.json';
 import { DEFAULT_TIMEOUT_MS } from './api-client';
 import { approvalCommands } from './approvals';
+import { auditCommands } from './audit';
 import { checkCommands } from './checks';
 import { completionCommand } from './completion';
 import { eventCommand } from './event';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   taskCommands(program);
   tokenCommand(program);
   checkCommands(program);
+  auditCommands(program);
   completionCommand(program);
   usageAfterErrors(program, 'jml');
   return program;

@@ -1,10 +1,11 @@
 // Development secrets: when the webhook secret, API token, personal-token secret, sample-app token, payload
-// encryption key or codec-server token is not set, `npm start` generates them once into .data/dev-secrets.json
-// (mode 0600; see data-dir.ts) and the CLI reads them from there.
+// encryption key, codec-server token or evidence signing key is not set, `npm start` generates them once
+// into .data/dev-secrets.json (mode 0600; see data-dir.ts) and the CLI reads them from there.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { newPayloadKeysValue } from '../encryption/payload-keys';
+import { newSigningKeyText } from '../evidence/signing';
 import { DATA_DIR } from './data-dir';
 
 export const DEV_SECRET_NAMES = [
@@ -16,6 +17,7 @@ export const DEV_SECRET_NAMES = [
   'SAMPLE_ADMIN_PASSWORD',
   'JML_PAYLOAD_KEYS',
   'JML_CODEC_TOKEN',
+  'JML_EVIDENCE_SIGNING_KEY',
 ] as const;
 
 type DevSecretName = (typeof DEV_SECRET_NAMES)[number];
@@ -23,6 +25,7 @@ type DevSecretName = (typeof DEV_SECRET_NAMES)[number];
 /** A new random value in the form the secret takes (encryption/payload-keys.ts for the payload key). */
 function generate(name: DevSecretName): string {
   if (name === 'JML_PAYLOAD_KEYS') return newPayloadKeysValue('dev');
+  if (name === 'JML_EVIDENCE_SIGNING_KEY') return newSigningKeyText();
   return randomBytes(24).toString('base64url');
 }
 export const DEV_SECRETS_FILE = join(DATA_DIR, 'dev-secrets.json');

@@ -16,6 +16,14 @@ export type LdapFlavor = (typeof LDAP_FLAVORS)[number];
 export const DEPROVISION_MODES = ['disable', 'delete'] as const;
 export type DeprovisionMode = (typeof DEPROVISION_MODES)[number];
 
+/** A PostgreSQL connection URL, e.g. postgres://jml@db.example.com:5432/evidence (the evidence store's). */
+export const postgresUrlSchema = z
+  .string()
+  .refine(
+    (url) => /^postgres(ql)?:\/\/\S*$/.test(url) && URL.canParse(url),
+    'must be a postgres:// or postgresql:// URL',
+  );
+
 /** Builds the schema against an environment, so a missing secret is reported at its key. */
 export function makeConfigSchema(env: Record<string, string | undefined>) {
   const secretRef = z
@@ -207,6 +215,33 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
       applications: z.array(application).min(1),
       /** The access policy file (roles, entitlements, approvals), relative to this file. Default: policy.yaml. */
       policy: z.string().min(1).default('policy.yaml'),
+      /**
+       * Where evidence is kept (evidence/): a PostgreSQL URL, written here without a password or as
+       * `{ env: NAME }`. Default: the embedded PGlite store in `<data dir>/evidence`. JML_EVIDENCE_URL overrides.
+       */
+      evidence: z
+        .strictObject({
+          url: z
+            .unknown()
+            .transform((value, ctx): string => {
+              // A union would only say "Invalid input" for an unset variable; each form reports its own problem.
+              const form =
+                typeof value === 'string'
+                  ? postgresUrlSchema.refine(
+                      (url) => !new URL(url).password,
+                      'must not contain a password: write { env: NAME } and put the URL in that variable',
+                    )
+                  : secretRef.pipe(postgresUrlSchema);
+              const parsed = form.safeParse(value);
+              if (parsed.success) return parsed.data;
+              for (const issue of parsed.error.issues) {
+                ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+              }
+              return z.NEVER;
+            })
+            .optional(),
+        })
+        .default({}),
       /**
        * Local sample applications that `npm start` runs (demos only; leave out in production). SCIM
        * samples always run; Keycloak and PostgreSQL samples only when JML_SAMPLES names their kind.

@@ -22,6 +22,9 @@ const EXPECTED: Record<string, string[]> = {
   'config check': [],
   policy: [],
   'policy check': [],
+  audit: [],
+  'audit verify': ['--from', '--to', '--json'],
+  'audit public-key': [],
   completion: [],
 };
 

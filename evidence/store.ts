@@ -1,0 +1,185 @@
+// The evidence store: append-only, hash-chained records, one chain per person, each append signed
+// as the chain's new checkpoint in the same transaction. Appending is idempotent by key (the same key
+// again returns the first record; the same key with other content is an error) and safe under
+// concurrency (appends to one chain take turns on the chain's row lock).
+import type { KeyObject } from 'node:crypto';
+import { chainIdFor, evidenceInputSchema, type ValidEvidence } from '../domain/evidence-record';
+import { describeIssues } from '../domain/hr-event';
+import { canonicalJson, CanonicalJsonError } from './canonical-json';
+import { EvidenceConflictError, EvidenceInputError } from './errors';
+import { migrate } from './migrations';
+import { canonicalTime, GENESIS_HASH, recordHash, type HashedRecord } from './record-hash';
+import { RECORD_COLUMNS, recordFrom, type StoredRecord } from './record-rows';
+import { connect, type EvidenceLocation } from './settings';
+import { signerFrom, type Signer } from './signing';
+import {
+  RETRYABLE_STATES,
+  sqlState,
+  timeText,
+  UNIQUE_VIOLATION,
+  type SqlClient,
+  type SqlQueryable,
+} from './sql';
+
+export interface AppendResult {
+  record: StoredRecord;
+  /** The key had been recorded before (a retried or replayed step): this is the first record, unchanged. */
+  duplicate: boolean;
+}
+
+/** How often one append is tried again after a lost race (a key or chain written at the same moment). */
+const MAX_ATTEMPTS = 5;
+
+export class EvidenceStore {
+  private constructor(
+    private readonly sql: SqlClient,
+    private readonly signer: Signer,
+  ) {}
+
+  /** Opens (and creates, for the embedded store) the store, bringing its schema up to date. */
+  static async open(location: EvidenceLocation, signingKey: KeyObject): Promise<EvidenceStore> {
+    const sql = await connect(location, { create: true });
+    try {
+      await migrate(sql);
+    } catch (error) {
+      await sql.close();
+      throw error;
+    }
+    return new EvidenceStore(sql, signerFrom(signingKey));
+  }
+
+  get description(): string {
+    return this.sql.description;
+  }
+
+  /** Validates and appends one record; see the class comment for what a repeated key does. */
+  async append(raw: unknown): Promise<AppendResult> {
+    const parsed = evidenceInputSchema.safeParse(raw);
+    if (!parsed.success) throw new EvidenceInputError(describeIssues(parsed.error));
+    const input = parsed.data;
+    try {
+      canonicalJson(input.body);
+    } catch (error) {
+      if (error instanceof CanonicalJsonError) {
+        throw new EvidenceInputError([{ path: 'body', message: error.message }]);
+      }
+      throw error;
+    }
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.sql.transaction((tx) => this.appendIn(tx, input));
+      } catch (error) {
+        const state = sqlState(error);
+        const lostRace = state === UNIQUE_VIOLATION || (state !== undefined && RETRYABLE_STATES.has(state));
+        if (!lostRace || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /** A person's chain, oldest first. */
+  async chainOf(employeeId: string): Promise<StoredRecord[]> {
+    const rows = await this.sql.query<Parameters<typeof recordFrom>[0]>(
+      `SELECT ${RECORD_COLUMNS} FROM evidence_records WHERE chain_id = $1 ORDER BY evidence_records.seq`,
+      [chainIdFor(employeeId)],
+    );
+    return rows.map(recordFrom);
+  }
+
+  close(): Promise<void> {
+    return this.sql.close();
+  }
+
+  private async appendIn(tx: SqlQueryable, input: ValidEvidence): Promise<AppendResult> {
+    const chainId = chainIdFor(input.employeeId);
+    await tx.query(
+      `INSERT INTO evidence_chains (chain_id, head_seq, head_hash, updated_at)
+       VALUES ($1, 0, $2, now()) ON CONFLICT (chain_id) DO NOTHING`,
+      [chainId, GENESIS_HASH],
+    );
+    // The chain's row lock: whoever holds it owns the head until commit.
+    const [head] = await tx.query<{ seq: string; hash: string }>(
+      'SELECT head_seq::text AS seq, head_hash AS hash FROM evidence_chains WHERE chain_id = $1 FOR UPDATE',
+      [chainId],
+    );
+    if (!head) throw new Error(`chain ${chainId} has no head row`);
+    const occurredAt = canonicalTime(input.occurredAt);
+    const [existing] = await tx.query<Parameters<typeof recordFrom>[0]>(
+      `SELECT ${RECORD_COLUMNS} FROM evidence_records WHERE idempotency_key = $1`,
+      [input.key],
+    );
+    if (existing) {
+      const first = recordFrom(existing);
+      const differs = differences(first, { ...input, chainId, occurredAt });
+      if (differs.length) throw new EvidenceConflictError(input.key, differs);
+      return { record: first, duplicate: true };
+    }
+    // Read after the lock is held, so a chain's records are recorded in the order of their numbers.
+    const [clock] = await tx.query<{ now: string }>(`SELECT ${timeText('clock_timestamp()')} AS now`);
+    const record: HashedRecord = {
+      chainId,
+      seq: Number(head.seq) + 1,
+      key: input.key,
+      kind: input.kind,
+      employeeId: input.employeeId,
+      appId: input.appId,
+      occurredAt,
+      recordedAt: clock!.now,
+      body: input.body,
+      prevHash: head.hash,
+    };
+    const hash = recordHash(record);
+    const [row] = await tx.query<{ id: string }>(
+      `INSERT INTO evidence_records (chain_id, seq, idempotency_key, kind, employee_id, app_id,
+         occurred_at, recorded_at, body, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9::jsonb, $10, $11)
+       RETURNING id::text AS id`,
+      [
+        chainId,
+        record.seq,
+        record.key,
+        record.kind,
+        record.employeeId,
+        record.appId,
+        record.occurredAt,
+        record.recordedAt,
+        JSON.stringify(record.body),
+        record.prevHash,
+        hash,
+      ],
+    );
+    await this.checkpoint(tx, { chainId, upToSeq: record.seq, hash, signedAt: record.recordedAt });
+    await tx.query(
+      'UPDATE evidence_chains SET head_seq = $2, head_hash = $3, updated_at = $4 WHERE chain_id = $1',
+      [chainId, record.seq, hash, record.recordedAt],
+    );
+    return { record: { ...record, id: row!.id, hash }, duplicate: false };
+  }
+
+  /** Signs the chain's new head, so that no record of it stands unsigned even for a moment. */
+  private async checkpoint(
+    tx: SqlQueryable,
+    head: { chainId: string; upToSeq: number; hash: string; signedAt: string },
+  ): Promise<void> {
+    const fields = { ...head, keyId: this.signer.keyId };
+    await tx.query(
+      `INSERT INTO evidence_checkpoints (chain_id, up_to_seq, hash, signature, key_id, signed_at)
+       VALUES ($1, $2, $3, $4, $5, $6::timestamptz)`,
+      [fields.chainId, fields.upToSeq, fields.hash, this.signer.sign(fields), fields.keyId, fields.signedAt],
+    );
+  }
+}
+
+/** Which of the fields a repeated key must repeat differ (names only: values may be long). */
+function differences(
+  first: StoredRecord,
+  again: ValidEvidence & { chainId: string; occurredAt: string },
+): string[] {
+  const fields: [string, unknown, unknown][] = [
+    ['kind', first.kind, again.kind],
+    ['employeeId', first.employeeId, again.employeeId],
+    ['appId', first.appId, again.appId],
+    ['occurredAt', first.occurredAt, again.occurredAt],
+    ['body', canonicalJson(first.body), canonicalJson(again.body)],
+  ];
+  return fields.filter(([, a, b]) => a !== b).map(([name]) => name);
+}
