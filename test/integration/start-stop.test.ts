@@ -152,6 +152,7 @@ before(async () => {
     JML_DATA_DIR: join(dir, 'data'),
     JML_TEMPORAL_PORT: String(ports.temporal),
     JML_TEMPORAL_UI_PORT: String(ports.ui),
+    JML_CODEC_PORT: String(await freePort()),
     JML_LOG_FORMAT: 'json',
     SAMPLE_SCIM_TOKEN: `start-stop-${randomUUID()}`,
   };
