@@ -33,3 +33,25 @@ export function recordFrom(row: Row<StoredRecord>): StoredRecord {
 export function checkpointFrom(row: Row<StoredCheckpoint>): StoredCheckpoint {
   return { ...(row as unknown as StoredCheckpoint), upToSeq: Number(row.upToSeq) };
 }
+
+/** How a record is written; returns its id. The values come from insertValues. */
+export const INSERT_RECORD = `INSERT INTO evidence_records (chain_id, seq, idempotency_key, kind, employee_id,
+    app_id, occurred_at, recorded_at, body, prev_hash, hash)
+  VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9::jsonb, $10, $11)
+  RETURNING id::text AS id`;
+
+export function insertValues(record: HashedRecord, hash: string): unknown[] {
+  return [
+    record.chainId,
+    record.seq,
+    record.key,
+    record.kind,
+    record.employeeId,
+    record.appId,
+    record.occurredAt,
+    record.recordedAt,
+    JSON.stringify(record.body),
+    record.prevHash,
+    hash,
+  ];
+}

@@ -9,7 +9,7 @@ import { canonicalJson, CanonicalJsonError } from './canonical-json';
 import { EvidenceConflictError, EvidenceInputError } from './errors';
 import { migrate } from './migrations';
 import { canonicalTime, GENESIS_HASH, recordHash, type HashedRecord } from './record-hash';
-import { RECORD_COLUMNS, recordFrom, type StoredRecord } from './record-rows';
+import { INSERT_RECORD, insertValues, RECORD_COLUMNS, recordFrom, type StoredRecord } from './record-rows';
 import { connect, type EvidenceLocation } from './settings';
 import { signerFrom, type Signer } from './signing';
 import {
@@ -128,25 +128,7 @@ export class EvidenceStore {
       prevHash: head.hash,
     };
     const hash = recordHash(record);
-    const [row] = await tx.query<{ id: string }>(
-      `INSERT INTO evidence_records (chain_id, seq, idempotency_key, kind, employee_id, app_id,
-         occurred_at, recorded_at, body, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9::jsonb, $10, $11)
-       RETURNING id::text AS id`,
-      [
-        chainId,
-        record.seq,
-        record.key,
-        record.kind,
-        record.employeeId,
-        record.appId,
-        record.occurredAt,
-        record.recordedAt,
-        JSON.stringify(record.body),
-        record.prevHash,
-        hash,
-      ],
-    );
+    const [row] = await tx.query<{ id: string }>(INSERT_RECORD, insertValues(record, hash));
     await this.checkpoint(tx, { chainId, upToSeq: record.seq, hash, signedAt: record.recordedAt });
     await tx.query(
       'UPDATE evidence_chains SET head_seq = $2, head_hash = $3, updated_at = $4 WHERE chain_id = $1',

@@ -146,31 +146,49 @@ async function firstSignedFrom(sql: SqlClient, chainId: string, hi: number): Pro
   return row?.seq == null ? undefined : Number(row.seq);
 }
 
-function recordsOf(sql: SqlClient, chainId: string, from: number, to?: number): AsyncGenerator<StoredRecord> {
+/** One chain's rows of a table from one number to another, in order, a page at a time. */
+function rowsOf<Row, R extends { id: string }>(
+  sql: SqlClient,
+  query: { table: string; columns: string; seq: string; seqOf: (row: R) => number; from: (row: Row) => R },
+  chainId: string,
+  span: { from: number; to?: number },
+): AsyncGenerator<R> {
+  const { table, seq } = query;
   return pages(async (after) => {
-    const rows = await sql.query<Parameters<typeof recordFrom>[0]>(
-      `SELECT ${RECORD_COLUMNS} FROM evidence_records
-        WHERE chain_id = $1 AND seq >= $2 AND seq <= $3 AND (seq, id) > ($4::bigint, $5::bigint)
-        ORDER BY evidence_records.seq, evidence_records.id LIMIT ${PAGE}`,
-      [chainId, from, to ?? Number.MAX_SAFE_INTEGER, after?.seq ?? 0, after?.id ?? 0],
+    const rows = await sql.query<Row>(
+      `SELECT ${query.columns} FROM ${table}
+        WHERE chain_id = $1 AND ${seq} >= $2 AND ${seq} <= $3 AND (${seq}, id) > ($4::bigint, $5::bigint)
+        ORDER BY ${table}.${seq}, ${table}.id LIMIT ${PAGE}`,
+      [
+        chainId,
+        span.from,
+        span.to ?? Number.MAX_SAFE_INTEGER,
+        after ? query.seqOf(after) : 0,
+        after?.id ?? 0,
+      ],
     );
-    return rows.map(recordFrom);
+    return rows.map(query.from);
   }, PAGE);
 }
 
-function checkpointsOf(
-  sql: SqlClient,
-  chainId: string,
-  from: number,
-  to?: number,
-): AsyncGenerator<StoredCheckpoint> {
-  return pages(async (after) => {
-    const rows = await sql.query<Parameters<typeof checkpointFrom>[0]>(
-      `SELECT ${CHECKPOINT_COLUMNS} FROM evidence_checkpoints
-        WHERE chain_id = $1 AND up_to_seq >= $2 AND up_to_seq <= $3 AND (up_to_seq, id) > ($4::bigint, $5::bigint)
-        ORDER BY evidence_checkpoints.up_to_seq, evidence_checkpoints.id LIMIT ${PAGE}`,
-      [chainId, from, to ?? Number.MAX_SAFE_INTEGER, after?.upToSeq ?? 0, after?.id ?? 0],
-    );
-    return rows.map(checkpointFrom);
-  }, PAGE);
-}
+const recordsOf = (sql: SqlClient, chainId: string, from: number, to?: number) =>
+  rowsOf<Parameters<typeof recordFrom>[0], StoredRecord>(
+    sql,
+    { table: 'evidence_records', columns: RECORD_COLUMNS, seq: 'seq', seqOf: (r) => r.seq, from: recordFrom },
+    chainId,
+    { from, to },
+  );
+
+const checkpointsOf = (sql: SqlClient, chainId: string, from: number, to?: number) =>
+  rowsOf<Parameters<typeof checkpointFrom>[0], StoredCheckpoint>(
+    sql,
+    {
+      table: 'evidence_checkpoints',
+      columns: CHECKPOINT_COLUMNS,
+      seq: 'up_to_seq',
+      seqOf: (c) => c.upToSeq,
+      from: checkpointFrom,
+    },
+    chainId,
+    { from, to },
+  );

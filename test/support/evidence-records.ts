@@ -2,7 +2,7 @@
 // SQL the way jml would write them (hashes made with the published format), as a forger would.
 import { evidenceKey, type EvidenceInput } from '../../domain/evidence-record';
 import { recordHash } from '../../evidence/record-hash';
-import type { StoredRecord } from '../../evidence/record-rows';
+import { INSERT_RECORD, insertValues, type StoredRecord } from '../../evidence/record-rows';
 import type { EvidenceStore } from '../../evidence/store';
 import { tamper, type EvidenceFixture } from './evidence-backends';
 
@@ -55,7 +55,7 @@ export function rewritten(record: StoredRecord, body: Record<string, unknown>, p
   return { ...changed, hash: recordHash(changed) };
 }
 
-/** Inserts a record with SQL, its hash made the way jml makes it. */
+/** Inserts a record with jml's own statement, its hash made the way jml makes it. */
 export async function insertForged(
   fixture: EvidenceFixture,
   record: Omit<StoredRecord, 'id' | 'hash'>,
@@ -63,24 +63,7 @@ export async function insertForged(
   const hash = recordHash(record);
   let id = '';
   await tamper(fixture, async (sql) => {
-    const [row] = await sql<{ id: string }>(
-      `INSERT INTO evidence_records (chain_id, seq, idempotency_key, kind, employee_id, app_id, occurred_at,
-         recorded_at, body, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11) RETURNING id::text AS id`,
-      [
-        record.chainId,
-        record.seq,
-        record.key,
-        record.kind,
-        record.employeeId,
-        record.appId,
-        record.occurredAt,
-        record.recordedAt,
-        JSON.stringify(record.body),
-        record.prevHash,
-        hash,
-      ],
-    );
+    const [row] = await sql<{ id: string }>(INSERT_RECORD, insertValues(record, hash));
     id = row!.id;
   });
   return { id, hash };
