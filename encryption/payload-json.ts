@@ -6,13 +6,16 @@ import { z } from 'zod';
 // Protobuf JSON accepts standard and URL-safe base64, with or without padding.
 const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');
 
+// Protobuf JSON leaves out empty fields: no payloads at all is `{}` (a query without arguments).
 export const payloadsBodySchema = z.object({
-  payloads: z.array(
-    z.object({
-      metadata: z.record(z.string(), base64).nullish(),
-      data: base64.nullish(),
-    }),
-  ),
+  payloads: z
+    .array(
+      z.object({
+        metadata: z.record(z.string(), base64).nullish(),
+        data: base64.nullish(),
+      }),
+    )
+    .default([]),
 });
 
 export type PayloadJson = z.infer<typeof payloadsBodySchema>['payloads'][number];

@@ -85,6 +85,12 @@ void describe('the protocol', () => {
     });
   });
 
+  void test('no payloads, written `{}` in protobuf JSON (a query without arguments), is none back', async () => {
+    const response = await post('/encode', {}, bearer);
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { payloads: [] });
+  });
+
   void test('a payload that is not encrypted comes back as it was', async () => {
     const plain = payloadToJson(defaultPayloadConverter.toPayload('as it was'));
     const response = await post('/decode', { payloads: [plain] }, bearer);
