@@ -71,15 +71,17 @@ async function verify(flags: VerifyFlags) {
   return report.intact ? EXIT.done : EXIT.refused;
 }
 
+const count = (n: number, thing: string) => `${n} ${thing}${n === 1 ? '' : 's'}`;
+
 function describe(report: VerifyReport, where: string): string {
   const span = [report.from && `from ${report.from}`, report.to && `before ${report.to}`].filter(Boolean);
   const counts =
-    `${report.chains} chains, ${report.records} records, ${report.checkpoints} checkpoints` +
+    `${count(report.chains, 'chain')}, ${count(report.records, 'record')}, ${count(report.checkpoints, 'checkpoint')}` +
     (span.length ? ` (${span.join(' ')})` : '');
   if (report.intact) return `evidence intact: ${counts} verified in ${where}`;
   const lines = report.problems.map((p) => `  ${p.chainId} seq ${p.seq}: ${p.kind}: ${p.message}`);
   return [
-    `evidence NOT intact: ${report.problems.length} of ${report.chains} chains have a problem (${counts} checked in ${where})`,
+    `evidence NOT intact: a problem in ${report.problems.length} of ${count(report.chains, 'chain')} (${counts} checked in ${where})`,
     ...lines,
   ].join('\n');
 }
