@@ -12,7 +12,11 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { identityWorkflowId } from '../domain/lifecycle';
 import { statusQuery } from '../workflows/messages';
+import { settleEach } from '../connectors/concurrency';
 import { mapped } from './failures';
+
+/** Entitlement changes under way at once in one application for one person. */
+const CHANGES_AT_ONCE = 8;
 
 export interface ApplicationSummary {
   id: string;
@@ -54,7 +58,10 @@ export interface DeprovisionResult {
   disabled: boolean;
   deleted: boolean;
   sessionsEnded: number;
-  /** What the application showed before anything was changed; nothing is changed unless it is the person's. */
+  /**
+   * What the account held before any entitlement was removed (read with the disable where the
+   * connector can, its `active` then true); nothing more is changed unless it is the person's.
+   */
   before: AppState;
 }
 
@@ -148,11 +155,11 @@ export function createActivities({
           ? []
           : (await connector.readState(account, { known: entitlements })).entitlements;
         const missing = entitlements.filter((e) => !held.includes(e));
-        for (const entitlement of missing) {
+        await settleEach(missing, CHANGES_AT_ONCE, (entitlement) => {
           // A step cancelled meanwhile (a termination) grants nothing more.
           pulse.throwIfCancelled();
-          await connector.grant(account, entitlement);
-        }
+          return connector.grant(account, entitlement);
+        });
         return { created: ensured.created, granted: missing, accountId: ensured.accountId };
       });
     },
@@ -164,40 +171,49 @@ export function createActivities({
       entitlements,
     }: DeprovisionInput & { entitlements: string[] }): Promise<void> {
       const connector = connectorFor(appId);
-      return mapped(async () => {
-        for (const entitlement of entitlements) await connector.revoke(account, entitlement);
-      });
+      return mapped(() =>
+        settleEach(entitlements, CHANGES_AT_ONCE, (entitlement) => connector.revoke(account, entitlement)),
+      );
     },
 
     /**
-     * Removes all access the application shows, not only what jml granted: disables the account,
-     * ends sessions, revokes every entitlement, then deletes it where the application is set to.
+     * Removes all access the application shows, not only what jml granted: disables the account first
+     * (it cuts sign-in), ends sessions, then revokes every entitlement in parallel, or deletes the
+     * account where the application is set to. Where the connector can, the disable and the reading
+     * of what the account holds are one round trip.
      */
     deprovisionInApp({ appId, account, known = [] }: DeprovisionInput): Promise<DeprovisionResult> {
       const connector = connectorFor(appId);
+      const deleting = modeOf(appId) === 'delete';
       return mapped<DeprovisionResult, { before: AppState }>(async (pulse) => {
-        // What an earlier attempt saw before it changed anything belongs in this attempt's report.
+        // What an earlier attempt saw before it removed anything belongs in this attempt's report.
         const earlier = pulse.previous?.before;
-        const before = mergeBefore(
-          await connector.readState(account, {
-            known: [...known, ...(earlier?.entitlements ?? [])],
-            everything: true,
-          }),
-          earlier,
-        );
+        const options = {
+          known: [...new Set([...known, ...(earlier?.entitlements ?? [])])],
+          everything: true,
+        };
+        const disabledWithReading = connector.disableAndRead !== undefined;
+        const seen = connector.disableAndRead
+          ? await connector.disableAndRead(account, options)
+          : await connector.readState(account, options);
+        const before = mergeBefore(seen, earlier);
+        // Recorded before any entitlement is removed, so a lost attempt's removals stay in the report.
         pulse.record({ before });
         // Nothing is changed in an account that is not provably the person's, or that cannot be read.
         if (!before.exists || before.heldBy || before.unverifiable) {
           return { revoked: [], disabled: false, deleted: false, sessionsEnded: 0, before };
         }
         const own = { ...account, accountId: before.accountId };
-        // Disable first: it cuts sign-in at once, before the slower per-entitlement work.
-        await connector.disable(own);
+        if (!disabledWithReading) await connector.disable(own);
         const sessionsEnded = await connector.terminateSessions(own);
-        for (const entitlement of before.entitlements) await connector.revoke(own, entitlement);
-        const deleted = modeOf(appId) === 'delete';
-        if (deleted) await connector.delete(own);
-        return { revoked: before.entitlements, disabled: true, deleted, sessionsEnded, before };
+        const held = before.entitlements;
+        if (deleting && connector.deleteAccount) {
+          await connector.deleteAccount(own, held);
+        } else {
+          await settleEach(held, CHANGES_AT_ONCE, (entitlement) => connector.revoke(own, entitlement));
+          if (deleting) await connector.delete(own);
+        }
+        return { revoked: held, disabled: true, deleted: deleting, sessionsEnded, before };
       });
     },
 
@@ -253,6 +269,8 @@ function mergeBefore(now: AppState, earlier: AppState | undefined): AppState {
   return {
     ...now,
     exists: true,
+    // The account the earlier attempt changed, should it be gone now (what it held may still be listed).
+    accountId: now.accountId ?? earlier.accountId,
     active: now.active || earlier.active,
     entitlements: [...new Set([...now.entitlements, ...earlier.entitlements])].sort(),
   };

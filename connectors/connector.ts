@@ -27,6 +27,20 @@ export interface Connector {
   disable(ref: AccountRef): Promise<void>;
   /** Removes the person's account; a missing account is success. */
   delete(ref: AccountRef): Promise<void>;
+  /**
+   * Optional: disables the person's account and reads what it holds in the same round trip (from the
+   * application's answer to the change, or a read beside a change the application guards itself), as
+   * `readState` reports it but with `active` true (it was, or may have been, active). An account that
+   * is not provably the person's is reported as `readState` would. A leaver uses it instead of
+   * `readState` followed by `disable`.
+   */
+  disableAndRead?(ref: AccountRef, options?: ReadOptions): Promise<AppState>;
+  /**
+   * Optional: removes the account together with those of its memberships (`held`, as the caller has
+   * just read them) that the application would keep once the account is gone. Without it, a leaver
+   * revokes each membership before `delete`.
+   */
+  deleteAccount?(ref: AccountRef, held: string[]): Promise<void>;
   /** Ends open sessions where the application has them; returns how many were ended. */
   terminateSessions(ref: AccountRef): Promise<number>;
   /**

@@ -1,9 +1,13 @@
-// SCIM 2.0 connector (RFC 7643/7644): Users by the id jml recorded (else by userName, checked to be
-// the person's by their owner attribute), entitlements as Group memberships read the way the server
-// can answer (scim-memberships.ts). An account that is not provably the person's is never changed.
+// SCIM 2.0 connector (RFC 7643/7644). The account is addressed by the id jml recorded when it created
+// or adopted it (SCIM ids are never reassigned, RFC 7643 §3.1); only without one, or when the server
+// says it is gone (404), is it looked up by userName and weighed by its owner attribute. Entitlements
+// are Group memberships, read the way the server can answer (scim-memberships.ts) and changed one
+// member at a time (scim-member-changes.ts). An account that is not provably the person's is never
+// changed.
 import type { AccountRef, AppState, ReadOptions } from '../../domain/app-state';
 import { unverifiableState } from '../../domain/app-state';
 import type { ScimApplicationConfig } from '../../domain/config';
+import { settleEach } from '../concurrency';
 import type { AccountProfile, Connector } from '../connector';
 import { stateOfNotOwn, type Ownership as OwnershipOf } from '../ownership';
 import { PermanentConnectorError, UnverifiableError } from '../errors';
@@ -11,10 +15,15 @@ import { discoverCapabilities, type ScimCapabilities } from './scim-capabilities
 import { GroupDirectory, quote } from './scim-groups';
 import { ScimHttp, ScimRequestError } from './scim-http';
 import { ScimListing, type ScimResource } from './scim-listing';
-import { MembershipReader, type MemberRef } from './scim-memberships';
+import { isFormRefusal, MemberChanges } from './scim-member-changes';
+import { MembershipReader, type Member, type MemberRef } from './scim-memberships';
+import { OwnerAttribute } from './scim-owner';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+/** Membership changes under way at once for one account. */
+const MEMBERSHIP_CONCURRENCY = 8;
 
 interface ScimUser extends ScimResource {
   userName: string;
@@ -26,20 +35,23 @@ interface ScimUser extends ScimResource {
 /** Whose an account is, as far as the application lets jml show it. */
 type Ownership = OwnershipOf<{ user: ScimUser }>;
 
-/** scimTypes that say the request's form is not understood, so another form may work. */
-const FORM_REFUSED = new Set(['invalidPath', 'invalidFilter', 'invalidSyntax', 'invalidValue']);
-
 export class ScimConnector implements Connector {
   readonly appId: string;
   private readonly http: ScimHttp;
   private readonly listing: ScimListing;
   private readonly groups: GroupDirectory;
   private readonly memberships: MembershipReader;
+  private readonly changes: MemberChanges;
   private readonly owner: OwnerAttribute;
+  /** What a changed User is asked to be answered with: what a reading of it needs. */
+  private readonly answerQuery: string;
   private capabilities: Promise<ScimCapabilities> | undefined;
   private known: ScimCapabilities | undefined;
-  /** Falls back to the plain `members` remove (as Microsoft Entra sends it) once the filtered path is refused. */
-  private removeByValueList = false;
+  /**
+   * Whether the server still lists a deleted account in its groups (learned from the first deletion
+   * of an account with groups): then memberships are removed before an account is deleted.
+   */
+  private deletionKeepsMembers: boolean | undefined;
 
   constructor(private readonly config: ScimApplicationConfig) {
     this.appId = config.id;
@@ -55,7 +67,10 @@ export class ScimConnector implements Connector {
       filters,
       () => this.known?.userGroups ?? true,
     );
+    this.changes = new MemberChanges(config.id, this.http, this.groups);
     this.owner = new OwnerAttribute(config.ownerAttribute ?? 'externalId');
+    const attributes = ['userName', 'active', 'groups', this.owner.name].join(',');
+    this.answerQuery = `?${new URLSearchParams({ attributes }).toString()}`;
   }
 
   async ensureAccount(profile: AccountProfile): Promise<{ created: boolean; accountId: string }> {
@@ -89,43 +104,92 @@ export class ScimConnector implements Connector {
   }
 
   async grant(ref: AccountRef, entitlement: string): Promise<void> {
-    const user = await this.ownAccount(ref);
-    if (!user) {
+    const member = await this.member(ref);
+    if (!member) {
       throw new PermanentConnectorError(
         `${this.appId}: no account of ${ref.employeeId} to grant "${entitlement}" to`,
       );
     }
-    await this.patchMembership(
-      entitlement,
-      { op: 'add', path: 'members', value: [{ value: user.id }] },
-      true,
-    );
+    await this.changes.add(entitlement, this.memberships.valueOf(member));
   }
 
   async revoke(ref: AccountRef, entitlement: string): Promise<void> {
-    const user = await this.ownAccount(ref);
-    if (user) await this.removeMember(entitlement, user);
+    const member = await this.member(ref);
+    if (member) await this.removeMember(entitlement, member, ref);
   }
 
   async disable(ref: AccountRef): Promise<void> {
-    const user = await this.ownAccount(ref);
-    if (!user || user.active === false) return;
-    const { status } = await this.http.request('PATCH', `/Users/${encodeURIComponent(user.id)}`, {
-      accept: [404],
-      body: { schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'active', value: false }] },
-    });
-    // Addressed by the recorded id and gone since: look it up again, in case it was re-created.
-    if (status === 404 && ref.accountId) await this.disable({ ...ref, accountId: undefined });
+    await this.learnCapabilities();
+    if (ref.accountId) {
+      const { status } = await this.setInactive(ref.accountId, '');
+      if (status !== 404) return;
+    }
+    // Without a recorded id, or gone since it was recorded: looked up, in case it was re-created.
+    const user = await this.ownAccount({ ...ref, accountId: undefined });
+    if (user && user.active !== false) await this.setInactive(user.id, '');
+  }
+
+  /**
+   * Disables the account addressed by the recorded id and reads what it holds from the server's
+   * answer to that change (the User, with its `groups` where the server keeps them): one request
+   * where a read and a change were two. The answer is checked like a read: an account that now
+   * carries someone else's owner attribute is reported as theirs and nothing more is done to it.
+   * Without a recorded id, or when the server says it is gone, the account is looked up and read
+   * first, and changed only once it is shown to be the person's.
+   */
+  async disableAndRead(ref: AccountRef, options: ReadOptions = {}): Promise<AppState> {
+    try {
+      await this.learnCapabilities();
+      let user: ScimUser | undefined;
+      if (ref.accountId) {
+        const answer = await this.setInactive(ref.accountId, this.answerQuery);
+        if (answer.status !== 404) user = asUser(answer.body) ?? (await this.userById(ref.accountId));
+        const owner = user && this.owner.of(user);
+        if (owner && owner !== ref.employeeId) return stateOfNotOwn({ kind: 'other', owner }, null, () => '');
+      }
+      if (!user) {
+        const found = await this.ownership({ ...ref, accountId: undefined });
+        if (found.kind !== 'own') return stateOfNotOwn(found, null, () => this.unownedProblem(ref));
+        user = found.user;
+        if (user.active !== false) await this.setInactive(user.id, '');
+      }
+      const entitlements = await this.memberships.read(
+        user,
+        options.known ?? [],
+        options.everything ?? false,
+      );
+      // The answer shows the account after the change: it is taken to have been active, so that a
+      // report says it was disabled.
+      return { exists: true, active: true, entitlements, openSessions: null, accountId: user.id };
+    } catch (error) {
+      if (error instanceof UnverifiableError) return unverifiableState(error.message);
+      throw error;
+    }
   }
 
   async delete(ref: AccountRef): Promise<void> {
-    const found = await this.ownership(ref);
-    if (found.kind !== 'own') return;
-    // Not every server keeps referential integrity, so memberships go first: no dangling grants.
-    for (const name of await this.memberships.read(found.user, [], true)) {
-      await this.removeMember(name, found.user);
-    }
-    await this.http.request('DELETE', `/Users/${encodeURIComponent(found.user.id)}`, { accept: [404] });
+    const user = await this.ownAccount(ref);
+    if (!user) return;
+    await this.deleteAccount({ ...ref, accountId: user.id }, await this.memberships.read(user, [], true));
+  }
+
+  /**
+   * Deletes the account by its recorded id. Its memberships (`held`, as just read) go first where
+   * the server would keep listing a deleted account in its groups, or names members by userName (a
+   * later account with that name would inherit them); whether it keeps them is learned from the
+   * first deletion, checked on one of the groups, and cleaned up then.
+   */
+  async deleteAccount(ref: AccountRef, held: string[]): Promise<void> {
+    await this.learnCapabilities();
+    const member = await this.member(ref);
+    if (!member) return;
+    const first = this.memberships.memberValue === 'userName' || this.deletionKeepsMembers === true;
+    if (first) await this.removeAll(held, member, ref);
+    await this.http.request('DELETE', `/Users/${encodeURIComponent(member.id)}`, { accept: [404] });
+    const [probe] = held;
+    if (first || probe === undefined || this.deletionKeepsMembers === false) return;
+    this.deletionKeepsMembers = await this.memberships.groupLists(probe, member);
+    if (this.deletionKeepsMembers) await this.removeAll(held, member, ref);
   }
 
   terminateSessions(): Promise<number> {
@@ -133,9 +197,20 @@ export class ScimConnector implements Connector {
     return Promise.resolve(0);
   }
 
+  /**
+   * Reads the account back. With a recorded id that is the account read, and a 404 means it is gone;
+   * without one it is looked up by userName and weighed by its owner attribute.
+   */
   async readState(ref: AccountRef, options: ReadOptions = {}): Promise<AppState> {
     try {
-      const found = await this.ownership(ref);
+      await this.learnCapabilities();
+      let found: Ownership;
+      if (ref.accountId) {
+        const user = await this.userById(ref.accountId);
+        found = user ? this.ownershipOf(user, ref) : { kind: 'none' };
+      } else {
+        found = await this.ownership(ref);
+      }
       if (found.kind !== 'own') return stateOfNotOwn(found, null, () => this.unownedProblem(ref));
       const { user } = found;
       const entitlements = await this.memberships.read(
@@ -157,24 +232,19 @@ export class ScimConnector implements Connector {
   }
 
   close(): Promise<void> {
-    return Promise.resolve();
+    return this.http.close();
   }
 
   /**
-   * Whose the account is: the id jml recorded is the person's by definition (jml made or adopted
-   * it); otherwise the accounts with this userName are weighed by their owner attribute.
+   * Whose the account is: the id jml recorded is the person's (jml made or adopted it) unless its
+   * owner attribute now names someone else; otherwise, and when the recorded id is gone, the
+   * accounts with this userName are weighed by their owner attribute.
    */
   private async ownership(ref: AccountRef): Promise<Ownership> {
     await this.learnCapabilities();
     if (ref.accountId) {
-      const { status, body } = await this.http.request('GET', `/Users/${encodeURIComponent(ref.accountId)}`, {
-        accept: [404],
-      });
-      if (status !== 404) {
-        const user = body as ScimUser;
-        const owner = this.owner.of(user);
-        return owner && owner !== ref.employeeId ? { kind: 'other', owner } : { kind: 'own', user };
-      }
+      const user = await this.userById(ref.accountId);
+      if (user) return this.ownershipOf(user, ref);
     }
     const named = await this.listing.find<ScimUser>(
       'Users',
@@ -193,12 +263,63 @@ export class ScimConnector implements Connector {
     return { kind: 'other', owner: [...new Set(named.map((u) => this.owner.of(u)))].join(', ') };
   }
 
+  /** The account at the recorded id: the person's, unless its owner attribute names someone else. */
+  private ownershipOf(user: ScimUser, ref: AccountRef): Ownership {
+    const owner = this.owner.of(user);
+    return owner && owner !== ref.employeeId ? { kind: 'other', owner } : { kind: 'own', user };
+  }
+
   /** The person's own account, or undefined when there is none (or only someone else's). */
   private async ownAccount(ref: AccountRef): Promise<ScimUser | undefined> {
     const found = await this.ownership(ref);
     if (found.kind === 'own') return found.user;
     if (found.kind === 'unowned') throw new UnverifiableError(this.unownedProblem(ref));
     return undefined;
+  }
+
+  /**
+   * The account as a group member, addressed by the recorded id without reading it; read (or looked
+   * up) only without one, or where the server names members by the account's own userName.
+   */
+  private async member(ref: AccountRef): Promise<Member | undefined> {
+    await this.learnCapabilities();
+    if (ref.accountId && this.memberships.memberValue === 'id') {
+      return { id: ref.accountId, userName: ref.userName };
+    }
+    return this.ownAccount(ref);
+  }
+
+  private async userById(id: string): Promise<ScimUser | undefined> {
+    const { status, body } = await this.http.request('GET', `/Users/${encodeURIComponent(id)}`, {
+      accept: [404],
+    });
+    return status === 404 ? undefined : (body as ScimUser);
+  }
+
+  /** `PATCH active=false`; `query` asks for the User in the answer (a server may answer 204 without it). */
+  private setInactive(id: string, query: string) {
+    return this.http.request('PATCH', `/Users/${encodeURIComponent(id)}${query}`, {
+      accept: [404],
+      body: { schemas: [PATCH_SCHEMA], Operations: [{ op: 'replace', path: 'active', value: false }] },
+    });
+  }
+
+  private removeAll(entitlements: string[], member: Member, ref: AccountRef): Promise<void> {
+    return settleEach(entitlements, MEMBERSHIP_CONCURRENCY, (e) => this.removeMember(e, member, ref));
+  }
+
+  /**
+   * Removes one membership. A server may refuse (400) to remove a member it no longer knows (an
+   * account deleted since its id was recorded): that account is checked, and if it is gone there is
+   * nothing left to remove.
+   */
+  private async removeMember(entitlement: string, member: Member, ref: AccountRef): Promise<void> {
+    try {
+      await this.changes.remove(entitlement, this.memberships.valueOf(member));
+    } catch (error) {
+      const refused = error instanceof ScimRequestError && error.status === 400 && !isFormRefusal(error);
+      if (!refused || !ref.accountId || (await this.userById(member.id))) throw error;
+    }
   }
 
   private async rename(user: ScimUser, profile: AccountProfile): Promise<void> {
@@ -216,6 +337,7 @@ export class ScimConnector implements Connector {
     }
   }
 
+  /** Re-activates an adopted account; an ETag, where the server keeps them, guards this replace. */
   private async adopt(user: ScimUser): Promise<string> {
     if (user.active === false) {
       await this.http.request('PATCH', `/Users/${encodeURIComponent(user.id)}`, {
@@ -257,52 +379,6 @@ export class ScimConnector implements Connector {
     return `${this.appId}: an account named "${ref.userName}" exists without ${this.owner.name}, so jml cannot show it is ${ref.employeeId}'s and does not touch it; set its ${this.owner.name} to ${ref.employeeId} in the application if it is theirs, or rename or remove it`;
   }
 
-  private async removeMember(entitlement: string, user: ScimUser): Promise<void> {
-    const value = this.memberships.valueOf(user);
-    if (!this.removeByValueList) {
-      try {
-        await this.patchMembership(
-          entitlement,
-          { op: 'remove', path: `members[value eq ${quote(value)}]` },
-          false,
-        );
-        return;
-      } catch (error) {
-        if (!isFormRefusal(error)) throw error;
-        this.removeByValueList = true;
-      }
-    }
-    await this.patchMembership(entitlement, { op: 'remove', path: 'members', value: [{ value }] }, false);
-  }
-
-  /**
-   * One membership change. No If-Match: adding or removing one member commutes with every other such
-   * change, so leavers of the same group never conflict. A group id from the cache that has gone
-   * stale (404) is looked up once more.
-   */
-  private async patchMembership(entitlement: string, operation: object, mustExist: boolean): Promise<void> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const id = await this.groups.idOf(entitlement);
-      if (!id) {
-        if (!mustExist) return;
-        throw new PermanentConnectorError(`${this.appId}: group "${entitlement}" does not exist`);
-      }
-      try {
-        const { status } = await this.http.request('PATCH', `/Groups/${encodeURIComponent(id)}`, {
-          accept: [404],
-          body: { schemas: [PATCH_SCHEMA], Operations: [operation] },
-        });
-        if (status !== 404) return;
-        this.groups.forget(entitlement);
-      } catch (error) {
-        // 400 noTarget on a remove means the member was already gone: the goal state holds.
-        if (error instanceof ScimRequestError && error.scimType === 'noTarget' && !mustExist) return;
-        throw error;
-      }
-    }
-    if (mustExist) throw new PermanentConnectorError(`${this.appId}: group "${entitlement}" does not exist`);
-  }
-
   private async learnCapabilities(): Promise<void> {
     this.capabilities ??= discoverCapabilities(this.http).then(
       (found) => (this.known = found),
@@ -315,35 +391,8 @@ export class ScimConnector implements Connector {
   }
 }
 
-/** 501, or a 400 that says the form of the request (not its target) was not understood. */
-function isFormRefusal(error: unknown): boolean {
-  if (!(error instanceof ScimRequestError)) return false;
-  return error.status === 501 || (error.status === 400 && FORM_REFUSED.has(error.scimType ?? ''));
-}
-
-/** Reads and writes the attribute that names an account's owner: externalId, or `<urn>:<attribute>`. */
-class OwnerAttribute {
-  private readonly schema: string | undefined;
-  private readonly attribute: string;
-
-  constructor(readonly name: string) {
-    const split = name.lastIndexOf(':');
-    this.schema = split > 0 ? name.slice(0, split) : undefined;
-    this.attribute = split > 0 ? name.slice(split + 1) : name;
-  }
-
-  of(user: ScimResource): string | undefined {
-    const holder = this.schema ? (user[this.schema] as Record<string, unknown> | undefined) : user;
-    const value = holder?.[this.attribute];
-    return typeof value === 'string' && value ? value : undefined;
-  }
-
-  write(user: Record<string, unknown>, employeeId: string): Record<string, unknown> {
-    if (!this.schema) return { ...user, [this.attribute]: employeeId };
-    return {
-      ...user,
-      schemas: [...(user.schemas as string[]), this.schema],
-      [this.schema]: { [this.attribute]: employeeId },
-    };
-  }
+/** The User in a change's answer, or undefined where the server answered without it (204). */
+function asUser(body: unknown): ScimUser | undefined {
+  const user = body as Partial<ScimUser> | undefined;
+  return user && typeof user === 'object' && typeof user.id === 'string' ? (user as ScimUser) : undefined;
 }

@@ -1,7 +1,9 @@
-// HTTP transport for SCIM 2.0 (RFC 7644): bearer auth, timeouts, and errors classified by what they
-// mean. Only what a retry can get past is transient (429, 5xx but 501, 412, timeouts, refused
-// connections); 501, 4xx syntax and mutability errors, 401 and 403 are permanent, so they are never
-// retried blindly and callers can fall back to another form of the request.
+// HTTP transport for SCIM 2.0 (RFC 7644): one keep-alive connection pool per application, bearer
+// auth, timeouts, and errors classified by what they mean. Only what a retry can get past is
+// transient (429, 5xx but 501, 412, timeouts, refused connections); 501, 4xx syntax and mutability
+// errors, 401 and 403 are permanent, so they are never retried blindly and callers can fall back to
+// another form of the request.
+import { Pool } from 'undici';
 import { PermanentConnectorError, TransientConnectorError, isTransientNetworkError } from '../errors';
 
 export const SCIM_MEDIA_TYPE = 'application/scim+json';
@@ -41,20 +43,36 @@ export function isTransientStatus(status: number): boolean {
   return status === 429 || status === 412 || (status >= 500 && status !== 501);
 }
 
+/** Connections kept open to one application at most; further requests wait for one to be free. */
+const CONNECTIONS_PER_APPLICATION = 16;
+/** How long an idle connection is kept for the next request (servers close theirs after 5 s or more). */
+const KEEP_ALIVE_MS = 4_000;
+
 export class ScimHttp {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+
   constructor(
     private readonly appId: string,
-    private readonly baseUrl: string,
+    baseUrl: string,
     private readonly token: string,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    const url = new URL(baseUrl);
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(url.origin, {
+      connections: CONNECTIONS_PER_APPLICATION,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      connectTimeout: timeoutMs,
+    });
+  }
 
   /**
    * Sends one request. Statuses listed in `accept` are returned to the caller; transient statuses and
    * network failures throw TransientConnectorError; every other status throws ScimRequestError.
    */
   async request(
-    method: string,
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
     path: string,
     options: { body?: unknown; ifMatch?: string; accept?: number[] } = {},
   ): Promise<ScimResponse> {
@@ -64,15 +82,22 @@ export class ScimHttp {
     };
     if (options.body !== undefined) headers['content-type'] = SCIM_MEDIA_TYPE;
     if (options.ifMatch) headers['if-match'] = options.ifMatch;
-    const url = `${this.baseUrl.replace(/\/+$/, '')}${path}`;
-    let response: Response;
+    let status: number;
+    let etag: string | undefined;
+    let retryAfter: string | undefined;
+    let text: string;
     try {
-      response = await fetch(url, {
+      const response = await this.pool.request({
         method,
+        path: `${this.basePath}${path}`,
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
+      status = response.statusCode;
+      etag = header(response.headers.etag);
+      retryAfter = header(response.headers['retry-after']);
+      text = await response.body.text();
     } catch (error) {
       const message = `${this.appId}: ${method} ${path} failed: ${describe(error)}`;
       if (isTransientNetworkError(error)) {
@@ -80,18 +105,28 @@ export class ScimHttp {
       }
       throw new PermanentConnectorError(message, { cause: error });
     }
-    const text = await response.text();
     const body = text ? safeJson(text) : undefined;
-    const result = { status: response.status, etag: response.headers.get('etag') ?? undefined, body };
-    if (response.ok || options.accept?.includes(response.status)) return result;
-    const detail = `${this.appId}: ${method} ${path} answered ${response.status}${scimDetail(body)}`;
-    if (isTransientStatus(response.status)) {
+    const result = { status, etag, body };
+    if ((status >= 200 && status < 300) || options.accept?.includes(status)) return result;
+    const detail = `${this.appId}: ${method} ${path} answered ${status}${scimDetail(body)}`;
+    if (isTransientStatus(status)) {
       // 412: someone changed the resource since it was read; reading again and retrying is right.
-      const retryAfter = response.status === 412 ? undefined : response.headers.get('retry-after');
-      throw new TransientConnectorError(detail, parseRetryAfter(retryAfter ?? null));
+      throw new TransientConnectorError(
+        detail,
+        status === 412 ? undefined : parseRetryAfter(retryAfter ?? null),
+      );
     }
-    throw new ScimRequestError(detail, response.status, scimTypeOf(body));
+    throw new ScimRequestError(detail, status, scimTypeOf(body));
   }
+
+  /** Closes the application's connections once the requests under way have been answered. */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** The `scimType` of a SCIM error body (RFC 7644 §3.12), e.g. "invalidFilter", "noTarget". */

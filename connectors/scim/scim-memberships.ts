@@ -86,6 +86,18 @@ export class MembershipReader {
     throw new Error('unreachable: per-group is always a source');
   }
 
+  /**
+   * Whether the group named `name` lists `member`: asked of the member filter where it has proven
+   * itself here, else read from the group (its member list: the last resort).
+   */
+  async groupLists(name: string, member: Member): Promise<boolean> {
+    if (this.proven.has('group-filter') && !this.unusable.has('group-filter')) {
+      const names = await this.fromFilter(member);
+      if (names !== undefined) return names.includes(name);
+    }
+    return this.isMember(member, name);
+  }
+
   /** The value that stands for this user in a group's `members`. */
   valueOf(user: Member): string {
     return this.memberValue === 'userName' ? user.userName : user.id;
