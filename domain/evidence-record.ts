@@ -20,7 +20,8 @@ export const EVIDENCE_KINDS = [
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
 /** The lifecycle step a record belongs to. */
-export const EVIDENCE_STEPS = ['joiner', 'mover', 'leaver', 'scheduled-revocation'] as const;
+export const EVIDENCE_STEPS = ['joiner', 'mover', 'leaver', 'scheduled-revocation', 'follow-up'] as const;
+export type EvidenceStep = (typeof EVIDENCE_STEPS)[number];
 
 const isoDateTime = z.iso.datetime({ offset: true });
 /** Application ids as the configuration writes them (domain/config.ts). */
@@ -57,6 +58,11 @@ export const EVIDENCE_BODIES = {
     effectiveAt: isoDateTime.optional(),
     urgent: z.boolean().optional(),
     outcome: z.enum(EVENT_OUTCOMES).optional(),
+    /** The step the event started, and when that step finished (every application verified or settled). */
+    step: step.optional(),
+    completedAt: isoDateTime.optional(),
+    /** Terminations: the instant by which every application must be verified (lifecycle.deprovisionDeadline). */
+    deadline: isoDateTime.optional(),
   }),
   /** The plan a step carries out, and the policy version that decided it (domain/policy.ts AccessPlan). */
   plan: z.strictObject({
@@ -138,17 +144,28 @@ export const EVIDENCE_BODIES = {
     verifiedAt: isoDateTime,
     /** What the verification rests on (domain/lifecycle.ts Evidence). */
     evidence: z.enum(['read-back', 'attestation', 'record']),
+    /** `held-by-other`: the account is someone else's; nothing was touched and the person holds nothing there. */
+    outcome: z.enum(['verified', 'held-by-other']).optional(),
   }),
   /** A step flagged for a person: an application failing, stalled, unverifiable or held by someone else. */
   attention: z.strictObject({
     step,
-    reason: z.enum(['failing', 'stalled', 'unverifiable', 'held-by-other', 'task-overdue']),
+    reason: z.enum([
+      'failing',
+      'stalled',
+      'unverifiable',
+      'held-by-other',
+      'task-overdue',
+      'deadline-missed',
+    ]),
     attempts: z.number().int().nonnegative(),
     problem: text,
   }),
   /** An operator steered a step by hand (a retry now, a skip with a justification). */
   override: z.strictObject({
-    action: z.string().min(1).max(64),
+    /** `skip`: the application is left for a follow-up, never called verified; `retry`: tried again now. */
+    action: z.enum(['skip', 'retry']),
+    step: step.optional(),
     by: z.string().min(1).max(128),
     via,
     reason: text.optional(),
