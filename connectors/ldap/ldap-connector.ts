@@ -1,13 +1,18 @@
 // LDAP connector for OpenLDAP: users are inetOrgPerson entries `uid=<userName>,<usersDn>`, entitlements
 // are groupOfNames entries `cn=<entitlement>,<groupsDn>` whose `member` values are user DNs, and a
-// disabled account carries the ppolicy lock `pwdAccountLockedTime`.
+// disabled account carries the ppolicy lock `pwdAccountLockedTime`. The account is addressed by the DN
+// jml recorded; changes to the entry itself assert its employeeNumber (assertion-control.ts), and a
+// person's groups are read from their entry's memberOf once the server has shown it keeps it.
 import { AndFilter, Attribute, Change, EqualityFilter } from 'ldapts';
 import type { Client, Entry, Filter } from 'ldapts';
-import type { AccountRef, AppState } from '../../domain/app-state';
+import type { AccountRef, AppState, ReadOptions } from '../../domain/app-state';
 import type { LdapApplicationConfig } from '../../domain/config';
 import type { AccountProfile, Connector } from '../connector';
 import { stateOfNotOwn, type Ownership as OwnershipOf } from '../ownership';
+import { settleEach } from '../concurrency';
 import { PermanentConnectorError, TransientConnectorError, UnverifiableError } from '../errors';
+import { entitlementsOf, memberOfValues } from './ad-memberships';
+import { isAssertionFailed, onlyIf } from './assertion-control';
 import { escapeDnValue, sameDn } from './dn';
 import { findEntry, memberChange, values } from './entries';
 import { LdapSession } from './ldap-session';
@@ -29,6 +34,14 @@ export const GROUP_PLACEHOLDER_MEMBER = '';
 const PERMANENT_LOCK = '000001010000Z';
 const LOCK_ATTRIBUTE = 'pwdAccountLockedTime';
 const OWNER_ATTRIBUTE = 'employeeNumber';
+/** What a reading of the person's entry asks for: owner, lock and (where the memberof overlay keeps it) groups. */
+const ENTRY_ATTRIBUTES = [OWNER_ATTRIBUTE, LOCK_ATTRIBUTE, 'memberOf'];
+/** Membership changes under way at once for one account. */
+const MEMBERSHIP_CONCURRENCY = 8;
+const LOCK = new Change({
+  operation: 'replace',
+  modification: new Attribute({ type: LOCK_ATTRIBUTE, values: [PERMANENT_LOCK] }),
+});
 
 /** Whose the entry at the person's DN is, by its employeeNumber. */
 type Ownership = OwnershipOf<{ dn: string; entry: Entry }, { dn: string }>;
@@ -36,6 +49,11 @@ type Ownership = OwnershipOf<{ dn: string; entry: Entry }, { dn: string }>;
 export class LdapConnector implements Connector {
   readonly appId: string;
   private readonly session: LdapSession;
+  /**
+   * Whether entries' memberOf lists their groups (the memberof overlay), learned by comparing it once
+   * with a search of the groups; until then, and where it does not, the groups are searched.
+   */
+  private memberOfKept: boolean | undefined;
 
   constructor(private readonly config: LdapApplicationConfig) {
     this.appId = config.id;
@@ -62,7 +80,8 @@ export class LdapConnector implements Connector {
 
   async grant(ref: AccountRef, entitlement: string): Promise<void> {
     await this.run(`grant "${entitlement}" to "${ref.userName}"`, async (client) => {
-      const user = await this.ownDn(client, ref);
+      // The recorded DN is the person's entry (jml created or adopted it): a group change names it as it is.
+      const user = ref.accountId ?? (await this.ownDn(client, ref));
       if (!user)
         throw new PermanentConnectorError(`no account of ${ref.employeeId} to grant "${entitlement}" to`);
       const group = this.groupDn(entitlement);
@@ -82,40 +101,61 @@ export class LdapConnector implements Connector {
 
   async revoke(ref: AccountRef, entitlement: string): Promise<void> {
     await this.run(`revoke "${entitlement}" from "${ref.userName}"`, async (client) => {
-      const user = await this.ownDn(client, ref);
+      const user = ref.accountId ?? (await this.ownDn(client, ref));
       if (user) await this.removeMember(client, this.groupDn(entitlement), user);
     });
   }
 
   async disable(ref: AccountRef): Promise<void> {
     await this.run(`disable "${ref.userName}"`, async (client) => {
-      const lock = new Change({
-        operation: 'replace',
-        modification: new Attribute({ type: LOCK_ATTRIBUTE, values: [PERMANENT_LOCK] }),
-      });
+      if (ref.accountId && (await this.lock(client, ref.accountId, ref.employeeId)) === 'locked') return;
       const user = await this.ownDn(client, ref);
-      if (!user) return;
-      try {
-        await client.modify(user, lock);
-      } catch (error) {
-        if (!hasCode(error, RESULT.noSuchObject)) throw error;
+      if (user) await this.lock(client, user, ref.employeeId);
+    });
+  }
+
+  /**
+   * Locks the entry at the recorded DN and reads it in the same round trip: the lock asserts the
+   * entry's employeeNumber, so it is never applied to an entry that is not the person's. Otherwise
+   * (no recorded DN, an entry gone or someone else's) the entry is read first and locked only once
+   * it is shown to be theirs.
+   */
+  async disableAndRead(ref: AccountRef): Promise<AppState> {
+    return this.run(`disable "${ref.userName}"`, async (client) => {
+      if (ref.accountId) {
+        const [locked, entry] = await Promise.all([
+          this.lock(client, ref.accountId, ref.employeeId),
+          findEntry(client, ref.accountId, ENTRY_ATTRIBUTES),
+        ]);
+        if (locked === 'locked' && entry)
+          return this.ownState(client, entry.dn || ref.accountId, entry, true);
       }
+      const found = await this.ownership(client, ref);
+      if (found.kind !== 'own') return stateOfNotOwn(found, null, ({ dn }) => unownedProblem(dn, ref));
+      await this.lock(client, found.dn, ref.employeeId);
+      return this.ownState(client, found.dn, found.entry, true);
     });
   }
 
   async delete(ref: AccountRef): Promise<void> {
+    const state = await this.readState(ref);
+    if (state.accountId) await this.deleteAccount({ ...ref, accountId: state.accountId }, state.entitlements);
+  }
+
+  /**
+   * Removes the memberships (first, so no group is left naming a DN a later entry may take) and then
+   * the entry, asserting its employeeNumber. A retry after the entry is gone still cleans the groups.
+   */
+  async deleteAccount(ref: AccountRef, held: string[]): Promise<void> {
     await this.run(`delete "${ref.userName}"`, async (client) => {
-      const dn = await this.ownDn(client, ref);
+      const dn = ref.accountId ?? (await this.ownDn(client, ref));
       if (!dn) return;
-      // Memberships go first and are cleaned on every attempt, so a retry after the entry is already
-      // gone still leaves no group pointing at a dangling DN.
-      for (const group of await this.groupsOf(client, dn)) {
-        await this.removeMember(client, group.dn, dn);
-      }
+      await settleEach(held, MEMBERSHIP_CONCURRENCY, (e) => this.removeMember(client, this.groupDn(e), dn));
       try {
-        await client.del(dn);
+        await client.del(dn, onlyIf(OWNER_ATTRIBUTE, ref.employeeId));
       } catch (error) {
-        if (!hasCode(error, RESULT.noSuchObject)) throw error;
+        // Gone already, or no longer the person's entry: then it is not removed (the read-back says whose it is).
+        if (!hasCode(error, RESULT.noSuchObject) && !isAssertionFailed(error)) throw error;
       }
     });
   }
@@ -125,18 +165,11 @@ export class LdapConnector implements Connector {
     return Promise.resolve(0);
   }
 
-  async readState(ref: AccountRef): Promise<AppState> {
+  async readState(ref: AccountRef, _options?: ReadOptions): Promise<AppState> {
     return this.run(`read "${ref.userName}"`, async (client) => {
       const found = await this.ownership(client, ref);
       if (found.kind !== 'own') return stateOfNotOwn(found, null, ({ dn }) => unownedProblem(dn, ref));
-      const groups = await this.groupsOf(client, found.dn);
-      return {
-        exists: true,
-        active: values(found.entry, LOCK_ATTRIBUTE).length === 0,
-        entitlements: groups.map((g) => this.entitlementName(g)).sort(),
-        openSessions: null,
-        accountId: found.dn,
-      };
+      return this.ownState(client, found.dn, found.entry, values(found.entry, LOCK_ATTRIBUTE).length === 0);
     });
   }
 
@@ -170,7 +203,7 @@ export class LdapConnector implements Connector {
    */
   private async ownership(client: Client, ref: AccountRef): Promise<Ownership> {
     const dn = ref.accountId ?? this.userDn(ref.userName);
-    const entry = await findEntry(client, dn, [OWNER_ATTRIBUTE, LOCK_ATTRIBUTE]);
+    const entry = await findEntry(client, dn, ENTRY_ATTRIBUTES);
     if (!entry) {
       if (ref.accountId && !sameDn(ref.accountId, this.userDn(ref.userName))) {
         return this.ownership(client, { ...ref, accountId: undefined });
@@ -228,6 +261,39 @@ export class LdapConnector implements Connector {
       );
     }
     if (values(found.entry, LOCK_ATTRIBUTE).length) await this.unlock(client, dn);
+  }
+
+  /** The person's own entry as a reading. */
+  private async ownState(client: Client, dn: string, entry: Entry, active: boolean): Promise<AppState> {
+    const entitlements = await this.entitlementsOf(client, dn, entry);
+    return { exists: true, active, entitlements, openSessions: null, accountId: dn };
+  }
+
+  /** The groups the entry is in: from its memberOf once that has matched a search of the groups. */
+  private async entitlementsOf(client: Client, dn: string, entry: Entry): Promise<string[]> {
+    const fromMemberOf = entitlementsOf(memberOfValues(entry), this.config.groupsDn);
+    if (this.memberOfKept) return fromMemberOf;
+    const searched = (await this.groupsOf(client, dn)).map((g) => this.entitlementName(g)).sort();
+    // Only a non-empty answer shows anything: an empty memberOf may mean no groups or no overlay.
+    if (this.memberOfKept === undefined && searched.length) {
+      this.memberOfKept = searched.join('\n') === fromMemberOf.join('\n');
+    }
+    return searched;
+  }
+
+  /**
+   * Locks the entry if its employeeNumber is the person's (asserted in the same request); 'other' when
+   * it is not (nothing changed), 'gone' when there is no such entry.
+   */
+  private async lock(client: Client, dn: string, employeeId: string): Promise<'locked' | 'other' | 'gone'> {
+    try {
+      await client.modify(dn, LOCK, onlyIf(OWNER_ATTRIBUTE, employeeId));
+      return 'locked';
+    } catch (error) {
+      if (hasCode(error, RESULT.noSuchObject)) return 'gone';
+      if (isAssertionFailed(error)) return 'other';
+      throw error;
+    }
   }
 
   private async unlock(client: Client, dn: string): Promise<void> {
