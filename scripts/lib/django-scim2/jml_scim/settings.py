@@ -19,7 +19,16 @@ INSTALLED_APPS = [
 MIDDLEWARE = ['jml_scim.auth.BearerTokenMiddleware']
 ROOT_URLCONF = 'jml_scim.urls'
 AUTH_USER_MODEL = 'jml_scim.User'
-DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': os.environ['JML_SCIM_DB']}}
+# Concurrent writes (a client changing several groups at once) queue for SQLite's one write lock
+# instead of failing with "database is locked": each transaction takes the lock when it begins and
+# waits up to 20 s for it.
+DATABASES = {
+    'default': {
+        'ENGINE': 'django.db.backends.sqlite3',
+        'NAME': os.environ['JML_SCIM_DB'],
+        'OPTIONS': {'transaction_mode': 'IMMEDIATE', 'timeout': 20},
+    }
+}
 DEFAULT_AUTO_FIELD = 'django.db.models.AutoField'
 
 SCIM_SERVICE_PROVIDER = {
