@@ -2,7 +2,8 @@
 // overlay), counted at the client: a joiner with two groups and a leaver, with the application set
 // to `disable` and to `delete`, for groups of 5 members and of 5,000. The entry is addressed by the
 // DN jml recorded, its groups are read from its memberOf, membership changes are single modifies,
-// and no operation reads a group's member list, so the count does not grow with the groups.
+// and no operation reads a group's member list, so the count does not grow with the groups. A change
+// addressed by the recorded DN never lands on an entry that has become someone else's.
 import { after, before, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Attribute, Change, Client, type SearchOptions } from 'ldapts';
@@ -159,3 +160,40 @@ for (const mode of MODES) {
     }
   });
 }
+
+void test('a leaver addressed by a recorded DN whose entry now names another owner changes nothing there', async () => {
+  const appId = 'directory-delete';
+  const person = employee();
+  const { accountId } = await activities.provisionInApp({
+    appId,
+    employee: person,
+    entitlements: [...SIZES.small],
+  });
+  await asAdmin(server, (client) =>
+    client.modify(
+      accountId,
+      new Change({
+        operation: 'replace',
+        modification: new Attribute({ type: 'employeeNumber', values: ['E-other'] }),
+      }),
+    ),
+  );
+  const account = { employeeId: person.id, userName: person.userName, accountId };
+  const result = await activities.deprovisionInApp({ appId, account, known: [...SIZES.small] });
+  assert.equal(result.before.heldBy, 'E-other');
+  assert.deepEqual(result.revoked, []);
+  const entry = await asAdmin(server, async (client) => {
+    const { searchEntries } = await client.search(accountId, {
+      scope: 'base',
+      attributes: ['pwdAccountLockedTime', 'memberOf'],
+    });
+    return searchEntries[0];
+  });
+  assert.ok(entry, 'not deleted');
+  assert.deepEqual(
+    [entry.pwdAccountLockedTime ?? []].flat(),
+    [],
+    'not locked: the server refused the asserted lock',
+  );
+  assert.equal([entry.memberOf].flat().length, SIZES.small.length, 'its groups are kept');
+});
