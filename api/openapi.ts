@@ -28,6 +28,12 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
             scheme: 'bearer',
             description: 'The API token, or a personal token (`jmlp.…`) that acts only as its holder.',
           },
+          metricsBearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'The metrics token (`http.metricsToken`) or the API token; personal tokens are refused.',
+          },
           hrSignature: {
             type: 'apiKey',
             in: 'header',

@@ -1,5 +1,6 @@
 // What the HTTP API needs from the service that runs it, and the limits a maintained server enforces.
 import type { Client } from '@temporalio/client';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../common/logger';
 import type { IdentitySettings } from '../workflows/messages';
 
@@ -16,6 +17,10 @@ export interface ApiOptions {
   personalTokenMaxLifetimeMs?: number;
   /** Personal tokens revoked one by one, by id. */
   revokedPersonalTokens?: readonly string[];
+  /** A bearer token that reads /metrics and nothing else; without it only the API token does. */
+  metricsToken?: string;
+  /** The registry /metrics answers with, before the lifecycle state. Default: the process's. */
+  metricsRegistry?: Registry;
   maxBodyBytes: number;
   signatureToleranceMs: number;
   logger: Logger;
@@ -39,6 +44,8 @@ export interface ServerLimits {
   connectionTimeoutMs: number;
   /** Open connections one client address may hold; more are answered 429 and closed. Default 32. */
   maxConnectionsPerClient: number;
+  /** How long /metrics serves one reading of the lifecycle state from Temporal. Default 5 s. */
+  metricsCacheMs: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -49,4 +56,5 @@ export const DEFAULT_LIMITS: ServerLimits = {
   keepAliveTimeoutMs: 5_000,
   connectionTimeoutMs: 60_000,
   maxConnectionsPerClient: 32,
+  metricsCacheMs: 5_000,
 };

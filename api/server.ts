@@ -16,6 +16,7 @@ import { approvalRoutes } from './routes/approvals';
 import { healthRoutes } from './routes/health';
 import { hrEventRoutes } from './routes/hr-events';
 import { identityRoutes } from './routes/identities';
+import { metricsRoutes } from './routes/metrics';
 import { taskRoutes } from './routes/tasks';
 import { zodValidatorCompiler } from './validation';
 
@@ -60,6 +61,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   identityRoutes(app, options, deadline);
   approvalRoutes(app, options, deadline);
   taskRoutes(app, options, deadline);
+  metricsRoutes(app, options, limits);
   for (const [url, methods] of [
     ['/healthz', ['GET']],
     ['/readyz', ['GET']],
@@ -70,6 +72,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     ['/v1/approvals/:requestId', ['POST']],
     ['/v1/tasks', ['GET']],
     ['/v1/tasks/:taskId', ['POST']],
+    ['/metrics', ['GET']],
   ] as const) {
     onlyMethods(app, url, [...methods]);
   }

@@ -26,6 +26,7 @@ void test('the document describes every route with its authentication and answer
   assert.equal(openapi, '3.1.0');
   assert.deepEqual(Object.keys(paths).sort(), [
     '/healthz',
+    '/metrics',
     '/readyz',
     '/v1/approvals',
     '/v1/approvals/{requestId}',
@@ -38,6 +39,10 @@ void test('the document describes every route with its authentication and answer
   const hr = paths['/v1/hr/events']!.post!;
   assert.deepEqual(hr.security, [{ hrSignature: [] }]);
   assert.deepEqual(Object.keys(hr.responses).sort(), ['202', '400', '401', '413', '414', '503']);
+  const metrics = paths['/metrics']!.get!;
+  assert.deepEqual(metrics.security, [{ metricsBearer: [] }]);
+  assert.deepEqual(Object.keys(metrics.responses).sort(), ['200', '401']);
+  assert.ok('text/plain' in (metrics.responses['200'] as { content: object }).content);
   const retry = paths['/v1/identities/{employeeId}/retry']!.post!;
   assert.equal(retry.requestBody?.required, false, 'no body retries every failing application');
   for (const [path, item] of Object.entries(paths)) {
