@@ -23,6 +23,8 @@ export function buildConfig(options: {
   approverGroups?: Record<string, string[]>;
   secrets?: Record<string, string>;
   lifecycle?: Record<string, string>;
+  /** Further `http` keys (e.g. `metricsToken`). */
+  http?: Record<string, unknown>;
 }): LoadedConfig {
   const env = {
     TEST_HR_SECRET: 'test-hr-secret',
@@ -49,6 +51,7 @@ export function buildConfig(options: {
         hrWebhookSecret: { env: 'TEST_HR_SECRET' },
         apiToken: { env: 'TEST_API_TOKEN' },
         personalTokenSecret: { env: 'TEST_PERSONAL_TOKEN_SECRET' },
+        ...options.http,
       },
       lifecycle: { joinerLeadTime: '0s', maxRetryInterval: '1s', ...options.lifecycle },
       applications: options.applications,
