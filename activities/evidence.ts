@@ -10,6 +10,8 @@ export const INVALID_EVIDENCE = 'InvalidEvidence';
 export const EVIDENCE_CONFLICT = 'EvidenceConflict';
 export const EVIDENCE_UNAVAILABLE = 'EvidenceUnavailable';
 
+export type EvidenceActivities = ReturnType<typeof evidenceActivities>;
+
 export interface RecordedEvidence {
   id: string;
   chainId: string;
@@ -23,6 +25,21 @@ export interface RecordedEvidence {
 /** The activity, over an open store (the worker opens it with EvidenceStore.open and closes it at shutdown). */
 export function evidenceActivities(store: Pick<EvidenceStore, 'append'>) {
   return {
+    /**
+     * A settled step's records, appended in order. A retry after a partial failure appends the rest:
+     * the ones already written are recognised by their keys.
+     */
+    recordEvidenceBatch: async (records: EvidenceInput[]): Promise<{ written: number; duplicates: number }> => {
+      let written = 0;
+      for (const record of records) {
+        try {
+          if (!(await store.append(record)).duplicate) written += 1;
+        } catch (error) {
+          throw evidenceFailure(error);
+        }
+      }
+      return { written, duplicates: records.length - written };
+    },
     recordEvidence: async (record: EvidenceInput): Promise<RecordedEvidence> => {
       try {
         const { record: stored, duplicate } = await store.append(record);

@@ -210,8 +210,19 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
           maxRetryInterval: durationSchema.default(60_000),
           /** A mover keeps the old role's access this long after the new role's is granted. Default: 0s. */
           moverOverlap: durationSchema.default(0),
+          /**
+           * Every application of a leaver must be verified this long after the termination's effective
+           * time; past it the leaver is flagged (NeedsAttention, an alert line, the certificate says how
+           * late). Default: 1h.
+           */
+          deprovisionDeadline: durationSchema.default(3_600_000),
         })
-        .default({ joinerLeadTime: 86_400_000, maxRetryInterval: 60_000, moverOverlap: 0 }),
+        .default({
+          joinerLeadTime: 86_400_000,
+          maxRetryInterval: 60_000,
+          moverOverlap: 0,
+          deprovisionDeadline: 3_600_000,
+        }),
       applications: z.array(application).min(1),
       /** The access policy file (roles, entitlements, approvals), relative to this file. Default: policy.yaml. */
       policy: z.string().min(1).default('policy.yaml'),

@@ -1,6 +1,7 @@
 // The benchmark: figures and ratios, side by side in one run, against the real HTTP API, Temporal dev
 // server and scim2-server applications. Asserts nothing. BENCH_SCENARIOS picks the parts (a comma
 // list of w1, approvals, worker-loss; all by default); BENCH_* variables size them.
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { startFloor } from './bench/floor';
 import { fmt, stats } from './bench/stats';
 import { oneLeaverAtATime } from './bench/w1-one-leaver';
 import { measureWorkerLoss } from './bench/worker-loss';
+import { startPostgres } from './lib/postgres';
 import { startDevServer } from './lib/temporal-dev-server';
 
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'w1,approvals,worker-loss').split(',').map((s) => s.trim());
@@ -38,7 +40,15 @@ async function main(): Promise<void> {
   // Encrypted like production; the data is thrown away, and so is the key (the worker processes inherit it).
   process.env.JML_PAYLOAD_KEYS ??= newPayloadKeysValue('bench');
   const dir = mkdtempSync(join(tmpdir(), 'jml-bench-'));
-  const server = await startDevServer({ headless: true, dbFile: join(dir, 'temporal.db') });
+  // Evidence goes to a PostgreSQL of the benchmark's own, as several workers need in production.
+  const [server, evidenceDb] = await Promise.all([
+    startDevServer({ headless: true, dbFile: join(dir, 'temporal.db') }),
+    startPostgres(),
+  ]);
+  process.env.JML_EVIDENCE_URL = `postgres://${evidenceDb.user}:${encodeURIComponent(evidenceDb.password)}@${evidenceDb.host}:${evidenceDb.port}/${evidenceDb.database}`;
+  process.env.JML_EVIDENCE_SIGNING_KEY = generateKeyPairSync('ed25519')
+    .privateKey.export({ format: 'pem', type: 'pkcs8' })
+    .toString();
   const client = await connectClient({ address: server.address, namespace: 'default' });
   const floor = await startFloor(client, server.address);
   console.log(`jml benchmark, ${new Date().toISOString()}, node ${process.version}`);
@@ -69,7 +79,7 @@ async function main(): Promise<void> {
   } finally {
     await floor.stop();
     await client.connection.close();
-    await server.stop();
+    await Promise.all([server.stop(), evidenceDb.stop()]);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,8 +1,11 @@
-// The test run: installs missing tools, starts one shared headless Temporal dev server for the whole
-// suite, runs every test file with node:test, and stops the server.
+// The test run: installs missing tools, starts one shared headless Temporal dev server and one shared
+// PostgreSQL for the evidence the workflows write (with a signing key for the run), runs every test
+// file with node:test, and stops both.
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { startPostgres } from './lib/postgres';
 import { startDevServer } from './lib/temporal-dev-server';
 import { PROJECT_ROOT, scim2ServerPath, temporalCli, temporalTestServer } from './lib/tools';
 
@@ -24,10 +27,12 @@ async function main(): Promise<number> {
     .sort();
   if (files.length === 0) throw new Error(`no test file matches ${filters.join(' ')}`);
   // Continue-as-new is suggested early here so that the tests exercise it.
-  const server = await startDevServer({
-    headless: true,
-    dynamicConfig: ['limit.historyCount.suggestContinueAsNew=120'],
-  });
+  const [server, evidenceDb] = await Promise.all([
+    startDevServer({ headless: true, dynamicConfig: ['limit.historyCount.suggestContinueAsNew=120'] }),
+    startPostgres(),
+  ]);
+  const signingKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' });
+  const evidenceUrl = `postgres://${evidenceDb.user}:${encodeURIComponent(evidenceDb.password)}@${evidenceDb.host}:${evidenceDb.port}/${evidenceDb.database}`;
   try {
     const result = spawnSync(
       process.execPath,
@@ -35,12 +40,17 @@ async function main(): Promise<number> {
       {
         cwd: PROJECT_ROOT,
         stdio: 'inherit',
-        env: { ...process.env, JML_TEST_TEMPORAL_ADDRESS: server.address },
+        env: {
+          ...process.env,
+          JML_TEST_TEMPORAL_ADDRESS: server.address,
+          JML_TEST_EVIDENCE_URL: evidenceUrl,
+          JML_TEST_EVIDENCE_SIGNING_KEY: signingKey.toString(),
+        },
       },
     );
     return result.status ?? 1;
   } finally {
-    await server.stop();
+    await Promise.all([server.stop(), evidenceDb.stop()]);
   }
 }
 

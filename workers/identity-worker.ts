@@ -2,11 +2,13 @@
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { evidenceActivities } from '../activities/evidence';
 import type { Logger } from '../common/logger';
 import type { Connector } from '../connectors/connector';
 import { createConnectors, createTaskChannels } from '../connectors/registry';
 import type { JmlConfig } from '../domain/config';
 import type { Policy } from '../domain/policy-schema';
+import type { EvidenceStore } from '../evidence/store';
 import { dataConverterFromEnv } from '../encryption/data-converter';
 
 export interface IdentityWorkerOptions {
@@ -22,6 +24,8 @@ export interface IdentityWorkerOptions {
   logger?: Logger;
   /** Connectors to use instead of the configured ones. */
   connectors?: Map<string, Connector>;
+  /** Where every step's evidence is appended (evidence/); the caller opens and closes it. */
+  evidence: Pick<EvidenceStore, 'append'>;
   /**
    * Encrypts and decrypts payloads and failure messages (encryption/); default: the keys from the
    * environment. A workflowBundle should be built with its `failureConverterPath`.
@@ -46,14 +50,17 @@ export async function createIdentityWorker(
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({
-      config: options.config,
-      policy: options.policy,
-      policyVersion: options.policyVersion,
-      connectors,
-      taskChannels: createTaskChannels(options.config.applications, options.logger ?? silentLog),
-      logger: options.logger,
-    }),
+    activities: {
+      ...createActivities({
+        config: options.config,
+        policy: options.policy,
+        policyVersion: options.policyVersion,
+        connectors,
+        taskChannels: createTaskChannels(options.config.applications, options.logger ?? silentLog),
+        logger: options.logger,
+      }),
+      ...evidenceActivities(options.evidence),
+    },
   });
   const close = async () => {
     await Promise.all([...connectors.values()].map((c) => c.close()));

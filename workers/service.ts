@@ -5,6 +5,8 @@ import { createApi, type ApiOptions } from '../api/server';
 import type { Logger } from '../common/logger';
 import type { LoadedConfig, TemporalSettings } from '../config/load';
 import type { IdentitySettings } from '../workflows/messages';
+import type { EvidenceStore } from '../evidence/store';
+import { openEvidenceStore } from './evidence-store';
 import { createIdentityWorker } from './identity-worker';
 import { checkSearchAttributes, connectClient, connectWorker } from './temporal';
 
@@ -22,6 +24,8 @@ export interface ServiceOptions {
   /** Overrides the HTTP server's limits (tests shorten the Temporal deadline). */
   httpLimits?: ApiOptions['limits'];
   workflowBundle?: WorkflowBundle;
+  /** The evidence store, handed over (closed when the service stops); default: the configured one. */
+  evidence?: EvidenceStore;
 }
 
 export function identitySettings(loaded: LoadedConfig): IdentitySettings {
@@ -30,6 +34,7 @@ export function identitySettings(loaded: LoadedConfig): IdentitySettings {
     joinerLeadTimeMs: lifecycle.joinerLeadTime,
     maxRetryIntervalMs: lifecycle.maxRetryInterval,
     moverOverlapMs: lifecycle.moverOverlap,
+    deprovisionDeadlineMs: lifecycle.deprovisionDeadline,
   };
 }
 
@@ -39,7 +44,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const client = await connectClient(temporal);
   await checkSearchAttributes(client, temporal.namespace);
   const connection = await connectWorker(temporal);
+  const evidence = options.evidence ?? (await openEvidenceStore(config));
   const { worker, close } = await createIdentityWorker({
+    evidence,
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
@@ -82,6 +89,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await close();
+      await evidence.close();
       await connection.close();
       await client.connection.close();
     },

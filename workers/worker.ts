@@ -6,6 +6,7 @@ import { createLogger } from '../common/logger';
 import { ConfigError, loadConfig, temporalSettings } from '../config/load';
 import { encryptedDataConverter } from '../encryption/data-converter';
 import { payloadKeysFromEnv } from '../encryption/payload-keys';
+import { openEvidenceStore } from './evidence-store';
 import { createIdentityWorker } from './identity-worker';
 import { checkSearchAttributes, connectClient, connectWorker } from './temporal';
 
@@ -29,7 +30,9 @@ async function main(): Promise<void> {
   await checkSearchAttributes(client, settings.namespace);
   await client.connection.close();
   const connection = await connectWorker({ ...settings, address });
+  const evidence = await openEvidenceStore(loaded.config);
   const { worker, close } = await createIdentityWorker({
+    evidence,
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
   // Stops on SIGINT/SIGTERM once the tasks in hand are done (the SDK's shutdown signals).
   await worker.run();
   await close();
+  await evidence.close();
   await connection.close();
 }
 

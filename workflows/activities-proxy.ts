@@ -2,6 +2,7 @@
 // loop (until-verified.ts) takes over, so it can flag NeedsAttention while an application is down.
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { EvidenceActivities } from '../activities/evidence';
 
 export const activities = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
@@ -11,4 +12,13 @@ export const activities = proxyActivities<Activities>({
   // reads what that call did and never runs beside it.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 3 },
+});
+
+/**
+ * Evidence is written until it is written: a store that cannot be reached is tried again without end
+ * (the step waits, visibly pending in the UI); an invalid record fails at once, since no retry mends it.
+ */
+export const evidence = proxyActivities<EvidenceActivities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });

@@ -33,6 +33,7 @@ import type {
   ScheduledRevocation,
 } from '../domain/lifecycle';
 import type { AccessPlan } from '../domain/policy';
+import type { SettledStep } from '../domain/step-evidence';
 import { activities } from './activities-proxy';
 import { AppLocks } from './app-locks';
 import { runJoiner, type StepContext } from './joiner';
@@ -52,12 +53,14 @@ import {
 import { Progress } from './progress';
 import { RevocationSchedule } from './revocation-schedule';
 import { revokeDue } from './scheduled-revocations';
+import { recordsEvidence, StepEvidence } from './step-evidence';
 import { summaries } from './summaries';
 
 /** Event ids remembered for de-duplication, carried across continue-as-new. */
 const REMEMBERED_EVENT_IDS = 1000;
 const REMEMBERED_HISTORY = 50;
 const REMEMBERED_REVOCATIONS = 50;
+const DEFAULT_DEPROVISION_DEADLINE_MS = 3_600_000;
 
 export interface IdentityCarriedState {
   stage: LifecycleStage;
@@ -85,6 +88,8 @@ export interface IdentityCarriedState {
   lastTerminationAt?: string;
   /** When the hire or rehire that began the current employment occurred: terminations before it are stale. */
   employmentStartedAt?: string;
+  /** When each queued event reached the workflow (its evidence says so). */
+  receivedAt?: Record<string, string>;
 }
 
 export interface IdentityInput {
@@ -114,6 +119,9 @@ class IdentityRun {
   private revoking?: CancellationScope;
   private readonly processed: Set<string>;
   private current?: { event: HrEvent; scope: CancellationScope; interruptible?: Interruptible };
+  private readonly evidence: StepEvidence;
+  /** What the event being processed did, for its evidence: the step, its plan, its report. */
+  private step?: Pick<SettledStep, 'step' | 'plan' | 'joiner' | 'leaver' | 'deadline'>;
 
   constructor(input: IdentityInput) {
     this.employeeId = input.employeeId;
@@ -145,6 +153,10 @@ class IdentityRun {
       this.progress.showTasks(this.tasks.waiting()),
     );
     this.schedule = new RevocationSchedule(this.state.scheduled);
+    this.evidence = new StepEvidence(this.employeeId);
+    this.progress.onFlag = (app) => {
+      if (this.current) this.evidence.flagged(this.current.event.eventId, this.step?.step, app);
+    };
     this.ctx = {
       progress: this.progress,
       gate: this.gate,
@@ -284,6 +296,7 @@ class IdentityRun {
       this.state.employmentStartedAt = latest(this.state.employmentStartedAt, event.occurredAt);
     }
     this.state.queue.push(event);
+    (this.state.receivedAt ??= {})[event.eventId] = new Date().toISOString();
     this.armInterrupt(event);
   }
 
@@ -311,6 +324,7 @@ class IdentityRun {
 
   private async process(event: HrEvent): Promise<void> {
     const scope = new CancellationScope();
+    this.step = undefined;
     this.current = { event, scope, interruptible: interruptibleKind(event) };
     let outcome: ProcessedEvent['outcome'] = 'completed';
     try {
@@ -322,6 +336,7 @@ class IdentityRun {
       this.current = undefined;
     }
     this.remember(event, outcome);
+    await this.recordEvidence(event, outcome);
     if (outcome === 'cancelled') {
       // Everything queued before the termination is moot: the person is leaving.
       while (this.state.queue[0] && this.state.queue[0].type !== 'terminate') {
@@ -329,6 +344,27 @@ class IdentityRun {
       }
     }
     this.progress.describe('waiting for HR events');
+  }
+
+  /** The evidence of a processed event and of the step it ran, in the evidence store. */
+  private async recordEvidence(event: HrEvent, outcome: ProcessedEvent['outcome']): Promise<void> {
+    const receivedAt = this.state.receivedAt?.[event.eventId] ?? new Date().toISOString();
+    delete this.state.receivedAt?.[event.eventId];
+    await this.evidence.settled({
+      workflowId: workflowInfo().workflowId,
+      employment: employmentOf(workflowInfo().firstExecutionRunId),
+      event,
+      receivedAt,
+      outcome,
+      completedAt: new Date().toISOString(),
+      ...this.step,
+      tasks: this.tasks
+        .list()
+        .filter(
+          (t) =>
+            t.source === event.eventId || this.step?.joiner?.approvals.some((r) => r.requestId === t.source),
+        ),
+    });
   }
 
   /** Removes scheduled access when it is due, beside (never instead of) the HR event being processed. */
@@ -392,13 +428,12 @@ class IdentityRun {
         this.schedule.clear();
         this.revoking?.cancel();
         const { plan, applications } = await this.planFor(event.employee);
-        this.state.lastLeaver = await runLeaver(
-          ctx,
-          event.eventId,
-          event.employee,
-          applications,
-          plan.policyVersion,
+        const deadline = this.deadlineOf(event);
+        this.step = { step: 'leaver', plan, deadline };
+        this.state.lastLeaver = await this.withDeadline(event.eventId, deadline, () =>
+          runLeaver(ctx, event.eventId, event.employee, applications, plan.policyVersion),
         );
+        this.step.leaver = this.state.lastLeaver;
         this.state.plan = undefined;
         for (const appId of Object.keys(this.state.granted)) delete this.state.granted[appId];
         this.progress.setStage('left');
@@ -426,8 +461,42 @@ class IdentityRun {
     this.progress.setStage(stage);
     const { plan } = await this.planFor(event.employee);
     this.state.plan = plan;
+    this.step = { step: stage === 'joining' ? 'joiner' : 'mover', plan };
     this.state.lastJoiner = await runJoiner(ctx, event.eventId, event.employee, plan, stage === 'joining');
+    this.step.joiner = this.state.lastJoiner;
     this.progress.setStage('active');
+  }
+
+  /** By when a termination's leaver must be verified everywhere: its effective time plus the deadline. */
+  private deadlineOf(event: HrEvent): string {
+    const received = this.state.receivedAt?.[event.eventId] ?? new Date().toISOString();
+    const effective = !event.urgent && event.effectiveAt ? event.effectiveAt : received;
+    const ms = this.settings.deprovisionDeadlineMs ?? DEFAULT_DEPROVISION_DEADLINE_MS;
+    return new Date(Date.parse(effective) + ms).toISOString();
+  }
+
+  /** Runs the leaver; past its deadline it is flagged (NeedsAttention, an alert, the evidence) until done. */
+  private async withDeadline<T>(eventId: string, deadline: string, leaver: () => Promise<T>): Promise<T> {
+    if (!recordsEvidence()) return leaver();
+    const watch = new CancellationScope();
+    void watch
+      .run(() =>
+        sleep(Math.max(0, Date.parse(deadline) - Date.now()), {
+          summary: summaries.deprovisionDeadline(deadline),
+        }),
+      )
+      .then(() => {
+        log.error('ALERT: leaver past its deprovisioning deadline', { eventId, deadline });
+        this.progress.setLate(deadline);
+        this.evidence.deadlineMissed(eventId, deadline);
+      })
+      .catch(() => undefined);
+    try {
+      return await leaver();
+    } finally {
+      watch.cancel();
+      this.progress.setLate(undefined);
+    }
   }
 
   /** The plan of record, and which applications are fulfilled by hand as of now. */

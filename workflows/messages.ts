@@ -51,4 +51,6 @@ export interface IdentitySettings {
   maxRetryIntervalMs: number;
   /** How long a mover keeps the old role's access after the new role's is granted. Default: 0. */
   moverOverlapMs?: number;
+  /** How long after a termination's effective time every application must be verified. Default: 1h. */
+  deprovisionDeadlineMs?: number;
 }

@@ -28,6 +28,11 @@ export class Progress {
   private approvals: ApprovalRequest[] = [];
   private scheduled: ScheduledRevocation[] = [];
   private tasks: ManualTask[] = [];
+  /** Set once a leaver is past its deadline and not yet verified everywhere. */
+  private lateSince?: string;
+  /** Told when an application first needs a person in the current step (the evidence of it). */
+  private flagged = new Set<string>();
+  onFlag?: (app: AppProgress) => void;
 
   constructor(stage: LifecycleStage) {
     this.stage = stage;
@@ -54,6 +59,7 @@ export class Progress {
     if (this.tasks.length) parts.push(`${this.tasks.length} manual task(s) wait for someone to attest them`);
     const stuck = [...this.apps.values()].filter((a) => NEEDS_A_PERSON.has(a.status)).map((a) => a.appId);
     if (stuck.length) parts.push(`${stuck.join(', ')} need(s) attention`);
+    if (this.lateSince) parts.push(`past the deprovisioning deadline (${this.lateSince})`);
     return parts.join('; ');
   }
 
@@ -61,12 +67,26 @@ export class Progress {
   begin(appIds: string[]): void {
     this.apps = new Map(appIds.map((appId) => [appId, { appId, status: 'working', attempts: 0 }]));
     this.retryNow.clear();
+    this.flagged.clear();
+    this.lateSince = undefined;
     this.syncAttention();
   }
 
   update(appId: string, change: Partial<AppProgress>): void {
     const current = this.apps.get(appId) ?? { appId, status: 'working', attempts: 0 };
-    this.apps.set(appId, { ...current, ...change });
+    const next = { ...current, ...change };
+    this.apps.set(appId, next);
+    const flag = `${appId}/${next.status}`;
+    if (NEEDS_A_PERSON.has(next.status) && !this.flagged.has(flag)) {
+      this.flagged.add(flag);
+      this.onFlag?.(next);
+    }
+    this.syncAttention();
+  }
+
+  /** A leaver past its deadline needs a person until it is verified everywhere (then undefined). */
+  setLate(deadline: string | undefined): void {
+    this.lateSince = deadline;
     this.syncAttention();
   }
 
@@ -128,7 +148,8 @@ export class Progress {
   }
 
   private syncAttention(): void {
-    const attention = [...this.apps.values()].some((a) => NEEDS_A_PERSON.has(a.status));
+    const attention =
+      this.lateSince !== undefined || [...this.apps.values()].some((a) => NEEDS_A_PERSON.has(a.status));
     if (attention !== this.attentionFlag) {
       this.attentionFlag = attention;
       upsertSearchAttributes([{ key: NeedsAttentionKey, value: attention }]);

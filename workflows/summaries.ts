@@ -26,4 +26,7 @@ export const summaries = {
   taskEscalation: (taskId: string) => `${taskId}: escalate if not done`,
   taskResend: (taskId: string, attempt: number) => `${taskId}: send again after attempt ${attempt}`,
   stallWatch: 'flag an application call that does not answer',
+  evidence: (eventId: string, records: number) => `record ${records} evidence record(s) of event ${eventId}`,
+  attention: (appId: string, reason: string) => `record that ${appId} needs attention (${reason})`,
+  deprovisionDeadline: (deadline: string) => `flag the leaver if not verified by ${deadline}`,
 } as const;

@@ -14,6 +14,7 @@ import { buildConfig } from '../support/config';
 import { startStandaloneApi, type StandaloneApi } from '../support/standalone-api';
 import { temporalAddress, workflowBundle } from '../support/temporal';
 import { eventually } from '../support/wait';
+import { openTestEvidenceStore } from '../support/evidence';
 
 const API_TOKEN = 'test-api-token';
 const logLines: Record<string, unknown>[] = [];
@@ -30,6 +31,7 @@ before(async () => {
     },
   });
   service = await startService({
+    evidence: await openTestEvidenceStore(),
     loaded: buildConfig({ applications: [{ id: 'badge', kind: 'manual', fulfillers: ['F1'] }], roles: [] }),
     temporal: { address: temporalAddress(), namespace: 'default', taskQueue: `api-server-${Date.now()}` },
     logger: pino({ level: 'info' }, sink),

@@ -17,6 +17,7 @@ import { buildConfig } from '../support/config';
 import { employee, hrEvent } from '../support/people';
 import { temporalAddress, workflowBundle } from '../support/temporal';
 import { eventually } from '../support/wait';
+import { openTestEvidenceStore } from '../support/evidence';
 
 const TOKEN = 'approvals-api-token';
 const API_TOKEN = 'test-api-token';
@@ -50,6 +51,7 @@ before(async () => {
   });
   crm = new ScimConnector(loaded.config.applications[0] as ScimApplicationConfig);
   service = await startService({
+    evidence: await openTestEvidenceStore(),
     loaded,
     temporal: { address: temporalAddress(), namespace: 'default', taskQueue: `approvals-api-${Date.now()}` },
     logger: createLogger('approvals-api-test').child({}, { level: 'warn' }),

@@ -14,6 +14,7 @@ import { employee, hrEvent } from '../support/people';
 import { asAdmin, createGroups, startSlapd, type SlapdServer } from '../support/slapd';
 import { temporalAddress, workflowBundle } from '../support/temporal';
 import { eventually } from '../support/wait';
+import { openTestEvidenceStore } from '../support/evidence';
 
 const SCIM_TOKEN = 'e2e-scim-token';
 const HR_SECRET = 'test-hr-secret';
@@ -58,6 +59,7 @@ before(async () => {
     ],
   });
   service = await startService({
+    evidence: await openTestEvidenceStore(),
     loaded,
     temporal: { address: temporalAddress(), namespace: 'default', taskQueue: `e2e-${Date.now()}` },
     logger: createLogger('e2e-test').child({}, { level: 'warn' }),

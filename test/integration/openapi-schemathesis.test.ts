@@ -18,6 +18,7 @@ import { buildConfig } from '../support/config';
 import { employee, hrEvent } from '../support/people';
 import { temporalAddress, workflowBundle } from '../support/temporal';
 import { eventually } from '../support/wait';
+import { openTestEvidenceStore } from '../support/evidence';
 
 const API_TOKEN = 'test-api-token';
 const HR_SECRET = 'test-hr-secret';
@@ -36,6 +37,7 @@ before(async () => {
     return;
   }
   service = await startService({
+    evidence: await openTestEvidenceStore(),
     loaded: buildConfig({
       applications: [{ id: 'badge', kind: 'manual', fulfillers: ['F0100'] }],
       entitlements: {

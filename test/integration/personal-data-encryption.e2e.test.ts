@@ -26,6 +26,7 @@ import { TEST_PAYLOAD_ENV, TEST_PAYLOAD_KEY_ID } from '../support/encryption';
 import { employee, hrEvent } from '../support/people';
 import { workflowBundle } from '../support/temporal';
 import { eventually } from '../support/wait';
+import { openTestEvidenceStore } from '../support/evidence';
 
 const SCIM_TOKEN = 'encryption-scim-token';
 const CODEC_TOKEN = `codec-${randomUUID()}`;
@@ -53,6 +54,7 @@ before(async () => {
   // The suite's shared server is headless: this file starts one with the Web UI, wired as npm start wires it.
   devServer = await startDevServer({ uiPort, codecEndpoint: codec.endpoint });
   service = await startService({
+    evidence: await openTestEvidenceStore(),
     loaded: buildConfig({
       secrets: { SCIM_TOKEN },
       applications: [

@@ -20,6 +20,7 @@ import { employee, hrEvent } from '../support/people';
 import { temporalAddress, workflowBundle } from '../support/temporal';
 import { eventually } from '../support/wait';
 import { Client, Connection } from '@temporalio/client';
+import { openTestEvidenceStore } from '../support/evidence';
 
 const TOKEN = 'retry-api-token';
 const API_TOKEN = 'test-api-token';
@@ -38,6 +39,7 @@ before(async () => {
     lifecycle: { maxRetryInterval: '1h' },
   });
   service = await startService({
+    evidence: await openTestEvidenceStore(),
     loaded,
     temporal: { address: temporalAddress(), namespace: 'default', taskQueue: `retry-api-${Date.now()}` },
     logger: createLogger('retry-api-test').child({}, { level: 'warn' }),

@@ -22,6 +22,7 @@ import { employee, hrEvent } from '../support/people';
 import { asSuperuser, connectAs, startPostgres, type PostgresServer } from '../support/postgres';
 import { temporalAddress, workflowBundle } from '../support/temporal';
 import { eventually } from '../support/wait';
+import { openTestEvidenceStore } from '../support/evidence';
 
 const HR_SECRET = 'test-hr-secret';
 const API_TOKEN = 'test-api-token';
@@ -65,6 +66,7 @@ before(async () => {
     roles: [{ id: 'eng', grants: { sso: ['engineering'], warehouse: ['analysts'] } }],
   });
   service = await startService({
+    evidence: await openTestEvidenceStore(),
     loaded,
     temporal: { address: temporalAddress(), namespace: 'default', taskQueue: `sessions-e2e-${Date.now()}` },
     logger: createLogger('sessions-e2e').child({}, { level: 'warn' }),

@@ -12,6 +12,7 @@ import {
 import type { LoadedConfig } from '../../config/load';
 import { FAILURE_CONVERTER_PATH } from '../../encryption/data-converter';
 import { createIdentityWorker } from '../../workers/identity-worker';
+import { openTestEvidenceStore } from './evidence';
 import { testDataConverter, useTestPayloadKey } from './encryption';
 
 // Worker lifecycle chatter would bury test output; errors still show.
@@ -58,7 +59,9 @@ export async function runTestWorker(
   loaded: LoadedConfig,
 ): Promise<{ taskQueue: string; stop: () => Promise<void> }> {
   const taskQueue = `test-${randomUUID()}`;
+  const evidence = await openTestEvidenceStore();
   const { worker, close } = await createIdentityWorker({
+    evidence,
     connection,
     namespace,
     taskQueue,
@@ -75,6 +78,7 @@ export async function runTestWorker(
       worker.shutdown();
       await running;
       await close();
+      await evidence.close();
     },
   };
 }

@@ -12,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { submitHrEvent } from '../../api/intake';
 import { identityWorkflowId, type IdentityResult } from '../../domain/lifecycle';
 import { startWorkerProcess } from '../../scripts/lib/worker-process';
+import { testEvidenceEnv } from '../support/evidence';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { statusQuery } from '../../workflows/messages';
 import type { identityWorkflow } from '../../workflows/identity';
@@ -73,7 +74,7 @@ async function startWorker(): Promise<ChildProcess> {
   const child = await startWorkerProcess({
     config: join(dir, 'jml.yaml'),
     temporalAddress: temporalAddress(),
-    env: { T_HR: 'hr-secret', T_API: 'api-token', T_SCIM: TOKEN },
+    env: { T_HR: 'hr-secret', T_API: 'api-token', T_SCIM: TOKEN, ...testEvidenceEnv() },
   });
   workers.push(child);
   return child;

@@ -1,0 +1,258 @@
+// The evidence records of one settled lifecycle step (evidence/README.md "What each step records"),
+// built from the step's own report. Pure, so the workflow builds them deterministically and a
+// replayed or retried step produces the same records under the same keys.
+import type { EvidenceInput, EvidenceStep } from './evidence-record';
+import { evidenceKey } from './evidence-record';
+import type { HrEvent } from './hr-event';
+import type {
+  ApprovalRequest,
+  EventOutcome,
+  JoinerReport,
+  LeaverAppReport,
+  LeaverReport,
+  ManualTask,
+} from './lifecycle';
+import type { AccessPlan } from './policy';
+
+export interface SettledStep {
+  workflowId: string;
+  employment: string;
+  event: HrEvent;
+  receivedAt: string;
+  outcome: EventOutcome;
+  /** Absent for an event that started no step (a duplicate, a change for someone not active). */
+  step?: EvidenceStep;
+  completedAt: string;
+  /** Terminations: by when every application must be verified. */
+  deadline?: string;
+  plan?: AccessPlan;
+  joiner?: JoinerReport;
+  leaver?: LeaverReport;
+  /** The manual tasks this step opened. */
+  tasks?: ManualTask[];
+}
+
+export function stepEvidence(settled: SettledStep): EvidenceInput[] {
+  const { workflowId, employment, event, step } = settled;
+  const employeeId = event.employee.id;
+  const key = (kind: EvidenceInput['kind'], appId?: string, part?: string) =>
+    evidenceKey({
+      workflowId,
+      employment,
+      step: part ? `${event.eventId}:${part}` : event.eventId,
+      appId,
+      kind,
+    });
+  const records: EvidenceInput[] = [
+    {
+      key: key('hr-event'),
+      employeeId,
+      occurredAt: settled.receivedAt,
+      kind: 'hr-event',
+      body: {
+        eventId: event.eventId,
+        type: event.type,
+        source: event.source,
+        occurredAt: event.occurredAt,
+        receivedAt: settled.receivedAt,
+        ...(event.effectiveAt ? { effectiveAt: event.effectiveAt } : {}),
+        ...(event.urgent !== undefined ? { urgent: event.urgent } : {}),
+        outcome: settled.outcome,
+        ...(step ? { step, completedAt: settled.completedAt } : {}),
+        ...(settled.deadline ? { deadline: settled.deadline } : {}),
+      },
+    },
+  ];
+  if (!step) return records;
+  if (settled.plan) {
+    const { policyVersion, roles, apps, entitlements } = settled.plan;
+    records.push({
+      key: key('plan'),
+      employeeId,
+      occurredAt: settled.receivedAt,
+      kind: 'plan',
+      body: { eventId: event.eventId, step, policyVersion, roles, apps, entitlements: entitlements.map((e) => ({ ...e })) },
+    });
+  }
+  for (const app of settled.joiner?.applications ?? []) {
+    records.push(
+      {
+        key: key('app-operation', app.appId),
+        employeeId,
+        appId: app.appId,
+        occurredAt: app.verifiedAt,
+        kind: 'app-operation',
+        body: {
+          step,
+          operation: 'provision',
+          created: app.created,
+          granted: app.granted,
+          ...(app.removed ? { revoked: app.removed } : {}),
+          ...(app.attempts > 0 ? { attempts: app.attempts } : {}),
+        },
+      },
+      readBack(key('read-back', app.appId), employeeId, app.appId, step, app),
+    );
+  }
+  for (const app of settled.leaver?.applications ?? []) records.push(...leaverRecords(key, employeeId, step, app));
+  for (const request of settled.joiner?.approvals ?? []) records.push(...approvalRecords(key, employeeId, request));
+  for (const task of settled.tasks ?? []) records.push(...taskRecords(key, employeeId, task));
+  return records;
+}
+
+type KeyOf = (kind: EvidenceInput['kind'], appId?: string, part?: string) => string;
+
+function readBack(
+  recordKey: string,
+  employeeId: string,
+  appId: string,
+  step: EvidenceStep,
+  app: Pick<LeaverAppReport, 'verifiedState' | 'verifiedAt' | 'evidence'> & { outcome?: LeaverAppReport['outcome'] },
+): EvidenceInput {
+  return {
+    key: recordKey,
+    employeeId,
+    appId,
+    occurredAt: app.verifiedAt,
+    kind: 'read-back',
+    body: {
+      step,
+      state: { ...app.verifiedState },
+      verified: app.outcome !== 'held-by-other',
+      gaps: [],
+      verifiedAt: app.verifiedAt,
+      evidence: app.evidence,
+      ...(app.outcome ? { outcome: app.outcome } : {}),
+    },
+  };
+}
+
+function leaverRecords(key: KeyOf, employeeId: string, step: EvidenceStep, app: LeaverAppReport): EvidenceInput[] {
+  const records: EvidenceInput[] = [
+    {
+      key: key('app-operation', app.appId),
+      employeeId,
+      appId: app.appId,
+      occurredAt: app.verifiedAt,
+      kind: 'app-operation',
+      body: {
+        step,
+        operation: 'deprovision',
+        revoked: app.revoked,
+        disabled: app.disabled,
+        deleted: app.deleted,
+        sessionsEnded: app.sessionsEnded,
+        ...(app.attempts > 0 ? { attempts: app.attempts } : {}),
+      },
+    },
+    readBack(key('read-back', app.appId), employeeId, app.appId, step, app),
+  ];
+  if (app.attestation) {
+    records.push({
+      key: key('attestation', app.appId, app.attestation.taskId),
+      employeeId,
+      appId: app.appId,
+      occurredAt: app.attestation.at,
+      kind: 'attestation',
+      body: {
+        taskId: app.attestation.taskId,
+        by: app.attestation.by,
+        at: app.attestation.at,
+        ...(app.attestation.note ? { note: app.attestation.note } : {}),
+      },
+    });
+  }
+  return records;
+}
+
+function approvalRecords(key: KeyOf, employeeId: string, request: ApprovalRequest): EvidenceInput[] {
+  const records: EvidenceInput[] = [
+    {
+      key: key('approval-request', request.appId, request.requestId),
+      employeeId,
+      appId: request.appId,
+      occurredAt: request.requestedAt,
+      kind: 'approval-request',
+      body: {
+        requestId: request.requestId,
+        eventId: request.eventId,
+        change: request.status === 'withdrawn' ? 'withdrawn' : 'opened',
+        entitlement: request.entitlement,
+        risk: request.risk,
+        step: request.step,
+        stepLabel: request.stepLabel || 'none',
+        approvers: request.approvers,
+        ...(request.stepDeadline ? { deadline: request.stepDeadline } : {}),
+        ...(request.status === 'withdrawn' && request.reason ? { reason: request.reason } : {}),
+      },
+    },
+  ];
+  if (request.decidedBy && request.decidedAt && (request.status === 'approved' || request.status === 'denied')) {
+    records.push({
+      key: key('approval-decision', request.appId, request.requestId),
+      employeeId,
+      appId: request.appId,
+      occurredAt: request.decidedAt,
+      kind: 'approval-decision',
+      body: {
+        requestId: request.requestId,
+        approve: request.status === 'approved',
+        approver: request.decidedBy,
+        via: request.decidedVia ?? 'temporal',
+        decidedAt: request.decidedAt,
+        ...(request.reason ? { reason: request.reason } : {}),
+      },
+    });
+  }
+  request.rejectedDecisions.forEach((rejected, i) =>
+    records.push({
+      key: key('approval-decision', request.appId, `${request.requestId}:refused-${i + 1}`),
+      employeeId,
+      appId: request.appId,
+      occurredAt: rejected.at,
+      kind: 'approval-decision',
+      body: {
+        requestId: request.requestId,
+        approve: false,
+        approver: rejected.approver,
+        via: 'temporal',
+        decidedAt: rejected.at,
+        refused: rejected.why,
+      },
+    }),
+  );
+  return records;
+}
+
+function taskRecords(key: KeyOf, employeeId: string, task: ManualTask): EvidenceInput[] {
+  const records: EvidenceInput[] = [
+    {
+      key: key('task', task.appId, task.taskId),
+      employeeId,
+      appId: task.appId,
+      occurredAt: task.openedAt,
+      kind: 'task',
+      body: {
+        taskId: task.taskId,
+        source: task.source,
+        change: task.status === 'withdrawn' ? 'withdrawn' : task.escalations > 0 ? 'escalated' : 'opened',
+        grant: task.grant,
+        revoke: task.revoke,
+        ...(task.deprovision ? { deprovision: task.deprovision } : {}),
+        assignees: task.assignees,
+        deadline: task.deadline,
+      },
+    },
+  ];
+  task.rejectedCompletions.forEach((rejected, i) =>
+    records.push({
+      key: key('attestation', task.appId, `${task.taskId}:refused-${i + 1}`),
+      employeeId,
+      appId: task.appId,
+      occurredAt: rejected.at,
+      kind: 'attestation',
+      body: { taskId: task.taskId, by: rejected.by, at: rejected.at, refused: rejected.why },
+    }),
+  );
+  return records;
+}

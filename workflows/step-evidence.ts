@@ -1,0 +1,92 @@
+// Writes each settled step's evidence to the evidence store (domain/step-evidence.ts builds it), and
+// what must not wait for the step's end: an application flagged for a person, a missed deadline.
+import { CancellationScope, isCancellation, log, patched, workflowInfo } from '@temporalio/workflow';
+import type { EvidenceInput } from '../domain/evidence-record';
+import { evidenceKey } from '../domain/evidence-record';
+import type { AppProgress } from '../domain/lifecycle';
+import { employmentOf } from '../domain/lifecycle';
+import { stepEvidence, type SettledStep } from '../domain/step-evidence';
+import { evidence } from './activities-proxy';
+import { summaries } from './summaries';
+
+/** Runs started before evidence was recorded replay as they ran: they write none. */
+const STEP_EVIDENCE = 'step-evidence';
+/** Whether this run records evidence (and watches leaver deadlines): every run started since. */
+export const recordsEvidence = () => patched(STEP_EVIDENCE);
+
+type AttentionReason = 'failing' | 'stalled' | 'unverifiable' | 'held-by-other' | 'deadline-missed';
+
+export class StepEvidence {
+  private readonly workflowId = workflowInfo().workflowId;
+  private readonly employment = employmentOf(workflowInfo().firstExecutionRunId);
+  /** Writes started during the step; the step's own records wait for them. */
+  private pending: Promise<void>[] = [];
+
+  constructor(private readonly employeeId: string) {}
+
+  /** An application first needs a person in the step of `eventId`: recorded at once, not at the end. */
+  flagged(eventId: string, step: SettledStep['step'], app: AppProgress): void {
+    if (!step || !isAttention(app.status)) return;
+    this.attention(eventId, step, app.status, app.attempts, app.lastProblem ?? app.status, app.appId);
+  }
+
+  /** The leaver was not verified everywhere by its deadline. */
+  deadlineMissed(eventId: string, deadline: string): void {
+    this.attention(eventId, 'leaver', 'deadline-missed', 0, `not verified everywhere by ${deadline}`);
+  }
+
+  async settled(step: SettledStep): Promise<void> {
+    if (!recordsEvidence()) return;
+    const pending = this.pending.splice(0);
+    await Promise.all(pending);
+    await this.write(step.event.eventId, stepEvidence(step));
+  }
+
+  private attention(
+    eventId: string,
+    step: NonNullable<SettledStep['step']>,
+    reason: AttentionReason,
+    attempts: number,
+    problem: string,
+    appId?: string,
+  ): void {
+    if (!recordsEvidence()) return;
+    const record: EvidenceInput = {
+      key: evidenceKey({
+        workflowId: this.workflowId,
+        employment: this.employment,
+        step: `${eventId}:attention-${reason}`,
+        appId,
+        kind: 'attention',
+      }),
+      employeeId: this.employeeId,
+      appId: appId ?? null,
+      occurredAt: new Date().toISOString(),
+      kind: 'attention',
+      body: { step, reason, attempts, problem: problem.slice(0, 2000) },
+    };
+    // Written even if the step is cancelled meanwhile (a termination): the flag happened.
+    this.pending.push(
+      CancellationScope.nonCancellable(() =>
+        this.write(eventId, [record], summaries.attention(appId ?? 'the leaver', reason)),
+      ),
+    );
+  }
+
+  private async write(eventId: string, records: EvidenceInput[], summary?: string): Promise<void> {
+    try {
+      await evidence.recordEvidenceBatch.executeWithOptions(
+        { summary: summary ?? summaries.evidence(eventId, records.length) },
+        [records],
+      );
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      // Only a record the store refuses (a fault in jml, not the store being away) ends up here.
+      log.error('evidence refused by the store', { eventId, error: String(error) });
+    }
+  }
+}
+
+function isAttention(status: string): status is 'failing' | 'stalled' | 'unverifiable' | 'held-by-other' {
+  return ['failing', 'stalled', 'unverifiable', 'held-by-other'].includes(status);
+}
