@@ -30,18 +30,33 @@ export async function readLifecycleState(client: Client, taskQueue: string): Pro
   const running = `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`;
   const count = async (condition: string) =>
     (await client.workflow.count(`${running} AND ${condition}`)).count;
-  const [stages, needsAttention, tasksOverdue, approvalsWaiting, tasksOpen] = await Promise.all([
+  const [stages, needsAttention, tasksOverdue, approvalsWaiting, tasksOpen] = await allSettled([
     Promise.all(RUNNING_STAGES.map((stage) => count(`LifecycleStage = "${stage}"`))),
     count('NeedsAttention = true'),
     count('OpenTasks > 0 AND NeedsAttention = true'),
     sumOf(client, running, PendingApprovalsKey),
     sumOf(client, running, OpenTasksKey),
-  ]);
+  ] as const);
   const people = Object.fromEntries(RUNNING_STAGES.map((stage, i) => [stage, stages[i]!])) as Record<
     RunningStage,
     number
   >;
   return { people, needsAttention, approvalsWaiting, tasksOpen, tasksOverdue };
+}
+
+/**
+ * Every call's outcome before the first failure is thrown, so that no call of a failed reading is
+ * still under way (the client retrying it) when the next reading starts.
+ */
+async function allSettled<T extends readonly Promise<unknown>[]>(
+  calls: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(calls);
+  const failed = settled.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
 }
 
 /** The sum of an Int search attribute over the running workflows where it is above zero. */

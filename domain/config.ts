@@ -199,6 +199,8 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
         revokedPersonalTokens: z
           .array(z.string().regex(/^[0-9a-f]{16}$/, 'must be a token id: 16 hexadecimal digits'))
           .default([]),
+        /** A bearer token that reads /metrics and nothing else (for scrapers); absent: only the API token does. */
+        metricsToken: secretRef.optional(),
         maxBodyBytes: z.number().int().positive().default(65_536),
         signatureTolerance: durationSchema.default(300_000),
       }),

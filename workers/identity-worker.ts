@@ -3,6 +3,7 @@ import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { evidenceActivities } from '../activities/evidence';
+import { withEvidenceMetrics } from '../activities/evidence-metrics';
 import type { Logger } from '../common/logger';
 import type { Connector } from '../connectors/connector';
 import { createConnectors, createTaskChannels } from '../connectors/registry';
@@ -59,7 +60,13 @@ export async function createIdentityWorker(
         taskChannels: createTaskChannels(options.config.applications, options.logger ?? silentLog),
         logger: options.logger,
       }),
-      ...evidenceActivities(options.evidence),
+      // Each record newly written is counted in the process's lifecycle metrics (GET /metrics).
+      ...evidenceActivities(
+        withEvidenceMetrics(options.evidence, {
+          joinerLeadTimeMs: options.config.lifecycle.joinerLeadTime,
+          appIds: options.config.applications.map((app) => app.id),
+        }),
+      ),
     },
   });
   const close = async () => {
