@@ -3,11 +3,13 @@
 // `temporal.address`). Workers are stateless: any of them picks up what another left unfinished.
 // Every worker needs the same payload keys (JML_PAYLOAD_KEYS, encryption/payload-keys.ts).
 import { createLogger } from '../common/logger';
+import { processMetricsRegistry } from '../common/metrics';
 import { ConfigError, loadConfig, temporalSettings } from '../config/load';
 import { encryptedDataConverter } from '../encryption/data-converter';
 import { payloadKeysFromEnv } from '../encryption/payload-keys';
 import { openEvidenceStore } from './evidence-store';
 import { createIdentityWorker } from './identity-worker';
+import { metricsListenFromEnv, serveMetrics } from './metrics-server';
 import { checkSearchAttributes, connectClient, connectWorker } from './temporal';
 
 const logger = createLogger('jml-worker');
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
     ]);
   }
   const keys = payloadKeysFromEnv();
+  const metricsListen = metricsListenFromEnv(process.env);
   const dataConverter = encryptedDataConverter(keys);
   const client = await connectClient({ ...settings, address }, dataConverter);
   await checkSearchAttributes(client, settings.namespace);
@@ -42,12 +45,22 @@ async function main(): Promise<void> {
     logger,
     dataConverter,
   });
+  // The lifecycle events this worker writes are counted in its own process: served if asked for.
+  const metrics =
+    metricsListen &&
+    (await serveMetrics({
+      registry: processMetricsRegistry(),
+      tokens: { apiToken: loaded.config.http.apiToken, metricsToken: loaded.config.http.metricsToken },
+      listen: metricsListen,
+      logger,
+    }));
   logger.info(
     { taskQueue: settings.taskQueue, namespace: settings.namespace, payloadKeyId: keys.writeKeyId },
     'worker running',
   );
   // Stops on SIGINT/SIGTERM once the tasks in hand are done (the SDK's shutdown signals).
   await worker.run();
+  await metrics?.stop();
   await close();
   await evidence.close();
   await connection.close();
