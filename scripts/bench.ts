@@ -1,6 +1,6 @@
 // The benchmark: figures and ratios, side by side in one run, against the real HTTP API, Temporal dev
 // server and scim2-server applications. Asserts nothing. BENCH_SCENARIOS picks the parts (a comma
-// list of w1, approvals, worker-loss; all by default); BENCH_* variables size them.
+// list of w1, w2, approvals, worker-loss; all by default); BENCH_* variables size them.
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,16 +13,21 @@ import { approvalsListing } from './bench/approvals';
 import { startFloor } from './bench/floor';
 import { fmt, stats } from './bench/stats';
 import { oneLeaverAtATime } from './bench/w1-one-leaver';
+import { burstOfLeavers } from './bench/w2-burst';
 import { measureWorkerLoss } from './bench/worker-loss';
 import { startPostgres } from './lib/postgres';
 import { startDevServer } from './lib/temporal-dev-server';
 
-const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'w1,approvals,worker-loss').split(',').map((s) => s.trim());
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'w1,w2,approvals,worker-loss')
+  .split(',')
+  .map((s) => s.trim());
 const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 /** People in W1, one leaver at a time. */
 const PEOPLE = number('BENCH_PEOPLE', 20);
 const APPLICATIONS = number('BENCH_APPLICATIONS', 10);
 const LATENCY_MS = number('BENCH_LATENCY_MS', 50);
+/** Leavers sent at once in W2. */
+const LEAVERS = number('BENCH_LEAVERS', 1000);
 /** People waiting for approval when the list of pending approvals is timed. */
 const WAITING = number('BENCH_APPROVALS', 100);
 /** Leavers whose worker is killed mid-call. */
@@ -33,7 +38,7 @@ const HEARTBEAT_TIMEOUT_MS = 5_000;
 installTemporalLogger(createLogger('bench').child({}, { level: 'warn' }));
 
 async function main(): Promise<void> {
-  const known = ['w1', 'approvals', 'worker-loss'];
+  const known = ['w1', 'w2', 'approvals', 'worker-loss'];
   const unknown = SCENARIOS.filter((s) => !known.includes(s));
   if (unknown.length)
     throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')} (known: ${known.join(', ')})`);
@@ -62,6 +67,9 @@ async function main(): Promise<void> {
           deprovision,
         });
       }
+    }
+    if (SCENARIOS.includes('w2')) {
+      await burstOfLeavers(client, server.address, floor, { leavers: LEAVERS, latencyMs: LATENCY_MS });
     }
     if (SCENARIOS.includes('approvals')) await approvalsListing(client, server.address, WAITING);
     if (SCENARIOS.includes('worker-loss')) {
