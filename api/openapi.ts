@@ -17,9 +17,10 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         title: 'jml',
         version,
         description:
-          'Identity lifecycle automation on Temporal: HR events in, status, retries, approvals and manual tasks. ' +
-          'Every answer carries `x-request-id`. A 503 with `Retry-After` means Temporal is unreachable: ' +
-          'send the same request again later.',
+          'Identity lifecycle automation on Temporal: HR events in, status, retries, approvals and manual tasks, ' +
+          'and evidence for auditors (period exports, revocation certificates) from the evidence store. ' +
+          'Every answer carries `x-request-id`. A 503 with `Retry-After` means Temporal (for evidence: the ' +
+          'evidence store) is unreachable: send the same request again later.',
       },
       components: {
         securitySchemes: {

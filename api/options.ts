@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../common/logger';
+import type { EvidenceStore } from '../evidence/store';
 import type { IdentitySettings } from '../workflows/messages';
 
 export interface ApiOptions {
@@ -24,6 +25,11 @@ export interface ApiOptions {
   maxBodyBytes: number;
   signatureToleranceMs: number;
   logger: Logger;
+  /**
+   * The evidence store this process holds (workers/service.ts), read by the certificate and export
+   * routes; without it they answer 503. Never a second one: the embedded store is one process's.
+   */
+  evidence?: Pick<EvidenceStore, 'reader'>;
   /** Whether this process's worker is running (readiness); without it only Temporal's pollers count. */
   workerRunning?: () => boolean;
   limits?: Partial<ServerLimits>;

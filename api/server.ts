@@ -1,6 +1,7 @@
 // The HTTP API on Fastify: HR webhook intake (HMAC-signed); person status and retry, approvals and
 // manual tasks (bearer token: the API token, or a personal token that lets its holder act only as
-// themselves); health, readiness and the OpenAPI document. Every route's body, query, parameters and
+// themselves); evidence exports and revocation certificates from the evidence store (API token);
+// health, readiness and the OpenAPI document. Every route's body, query, parameters and
 // answers are described once, with zod, and the document is generated from them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
@@ -13,6 +14,7 @@ import { registerOpenApi } from './openapi';
 import { DEFAULT_LIMITS, type ApiOptions } from './options';
 import { answerWithRequestId, requestIdOf } from './request-id';
 import { approvalRoutes } from './routes/approvals';
+import { evidenceRoutes } from './routes/evidence';
 import { healthRoutes } from './routes/health';
 import { hrEventRoutes } from './routes/hr-events';
 import { identityRoutes } from './routes/identities';
@@ -61,6 +63,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   identityRoutes(app, options, deadline);
   approvalRoutes(app, options, deadline);
   taskRoutes(app, options, deadline);
+  evidenceRoutes(app, options);
   metricsRoutes(app, options, limits);
   for (const [url, methods] of [
     ['/healthz', ['GET']],
@@ -72,6 +75,8 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     ['/v1/approvals/:requestId', ['POST']],
     ['/v1/tasks', ['GET']],
     ['/v1/tasks/:taskId', ['POST']],
+    ['/v1/evidence', ['GET']],
+    ['/v1/evidence/leavers/:employeeId', ['GET']],
     ['/metrics', ['GET']],
   ] as const) {
     onlyMethods(app, url, [...methods]);

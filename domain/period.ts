@@ -17,10 +17,39 @@ export interface Period {
   to: Date;
 }
 
-/** The period from two bounds already checked by periodBoundSchema; undefined when `to` is not after `from`. */
-export function periodOf(from: string, to: string): Period | undefined {
-  const start = new Date(from);
-  const end = new Date(to);
-  const until = new Date(end.getTime() + (DAY.safeParse(to).success ? 86_400_000 : 1));
-  return start < until ? { from: start, to: until } : undefined;
+export type PeriodOrProblem = { period: Period } | { problem: { path: string; message: string } };
+
+const EARLIEST = Date.parse('1970-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * The period from two bounds already checked by periodBoundSchema, or what is wrong with them, named
+ * as the caller calls them (`--from` on the command line).
+ */
+export function periodOf(from: string, to: string, names = { from: 'from', to: 'to' }): PeriodOrProblem {
+  const start = Date.parse(from);
+  const end = Date.parse(to);
+  for (const [path, time] of [
+    [names.from, start],
+    [names.to, end],
+  ] as const) {
+    if (!(time >= EARLIEST && time <= LATEST)) {
+      return { problem: { path, message: 'must be between 1970-01-01 and 9999-12-31' } };
+    }
+  }
+  const until = Math.min(end + (DAY.safeParse(to).success ? 86_400_000 : 1), LATEST);
+  if (start >= until) return { problem: { path: names.to, message: `must not be before ${names.from}` } };
+  return { period: { from: new Date(start), to: new Date(until) } };
+}
+
+/**
+ * The period as the API takes it: bounds outside 1970–9999 are held to them (no evidence is older or
+ * newer), and a `to` before `from` is an empty period rather than an error — every well-formed
+ * request has an answer.
+ */
+export function lenientPeriodOf(from: string, to: string): Period {
+  const clamp = (time: number) => Math.min(Math.max(time, EARLIEST), LATEST);
+  const start = clamp(Date.parse(from));
+  const until = clamp(Date.parse(to) + (DAY.safeParse(to).success ? 86_400_000 : 1));
+  return { from: new Date(start), to: new Date(Math.max(start, until)) };
 }

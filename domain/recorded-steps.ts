@@ -90,10 +90,13 @@ export interface RecordedStep {
 
 const STEP_KINDS = new Set<string>(['joiner', 'mover', 'leaver']);
 
+/** Times as bodies write them (`…T09:00:00.000Z`); the store gives envelopes to the microsecond. */
+const isoTime = (time: string) => new Date(time).toISOString();
+
 function recorded<K extends EvidenceKind>(record: EvidenceRecordView): Recorded<K> {
   return {
     body: record.body as EvidenceBody<K>,
-    occurredAt: record.occurredAt,
+    occurredAt: isoTime(record.occurredAt),
     ...(record.seq === undefined ? {} : { seq: record.seq }),
     ...(record.hash === undefined ? {} : { hash: record.hash }),
   };
@@ -198,7 +201,7 @@ function refOf(record: EvidenceRecordView): RecordedStep['records'][number] {
     ...(record.hash === undefined ? {} : { hash: record.hash }),
     kind: record.kind,
     appId: record.appId,
-    occurredAt: record.occurredAt,
+    occurredAt: isoTime(record.occurredAt),
   };
 }
 
@@ -219,7 +222,7 @@ function addEvent(employment: Employment, record: EvidenceRecordView): void {
     eventId: body.eventId,
     step: body.step as StepKind,
     event: body,
-    recordedAt: record.occurredAt,
+    recordedAt: isoTime(record.occurredAt),
     apps: [],
     approvals: [],
     attentions: [],

@@ -70,6 +70,15 @@ export const MIGRATIONS: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION evidence_append_only();
     `,
   },
+  {
+    version: 2,
+    name: 'HR event records by time, for exports and reports of a period',
+    sql: `
+      -- A period's steps are found by their HR event records (evidence/queries.ts periodSteps); the
+      -- rest of their records are then read through evidence_records_employee.
+      CREATE INDEX evidence_records_hr_events ON evidence_records (occurred_at, id) WHERE kind = 'hr-event';
+    `,
+  },
 ];
 
 /** Any constant will do: it only has to be the same for every jml that opens the store. */

@@ -52,6 +52,11 @@ export class EvidenceStore {
     return this.sql.description;
   }
 
+  /** The connection, for the reads of queries.ts (certificates, exports, reports) in the same process. */
+  get reader(): SqlQueryable {
+    return this.sql;
+  }
+
   /** Validates and appends one record; see the class comment for what a repeated key does. */
   async append(raw: unknown): Promise<AppendResult> {
     const parsed = evidenceInputSchema.safeParse(raw);

@@ -72,6 +72,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     signatureToleranceMs: config.http.signatureTolerance,
     logger,
     workerRunning: () => worker.getState() === 'RUNNING',
+    evidence,
     limits: options.httpLimits,
   });
   await api.listen({ port: options.httpPort ?? config.http.port, host: config.http.host });

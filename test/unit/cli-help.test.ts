@@ -25,6 +25,10 @@ const EXPECTED: Record<string, string[]> = {
   audit: [],
   'audit verify': ['--from', '--to', '--json'],
   'audit public-key': [],
+  evidence: [],
+  'evidence leaver': ['--event', '--format', '--out'],
+  'evidence export': ['--from', '--to', '--format'],
+  report: ['--from', '--to', '--json'],
   completion: [],
 };
 

@@ -30,6 +30,8 @@ void test('the document describes every route with its authentication and answer
     '/readyz',
     '/v1/approvals',
     '/v1/approvals/{requestId}',
+    '/v1/evidence',
+    '/v1/evidence/leavers/{employeeId}',
     '/v1/hr/events',
     '/v1/identities/{employeeId}',
     '/v1/identities/{employeeId}/retry',
