@@ -68,6 +68,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     personalTokenSecret: config.http.personalTokenSecret,
     personalTokenMaxLifetimeMs: config.http.personalTokenMaxLifetime,
     revokedPersonalTokens: config.http.revokedPersonalTokens,
+    metricsToken: config.http.metricsToken,
     maxBodyBytes: config.http.maxBodyBytes,
     signatureToleranceMs: config.http.signatureTolerance,
     logger,
