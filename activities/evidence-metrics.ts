@@ -144,10 +144,11 @@ export function withEvidenceMetrics(store: AppendOnly, options: EvidenceMetricsO
   return {
     append: async (raw: unknown): Promise<AppendResult> => {
       const appended = await store.append(raw);
+      if (appended.duplicate) return appended;
       // The store validated the record before writing it, so this parse succeeds; it gives the
       // record its validated form (defaults filled in) to read.
       const valid = evidenceInputSchema.safeParse(raw);
-      if (!appended.duplicate && valid.success) {
+      if (valid.success) {
         for (const observation of observationsOf(valid.data, options)) observe(metrics, observation);
       }
       return appended;
