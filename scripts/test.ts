@@ -26,9 +26,18 @@ async function main(): Promise<number> {
     .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
     .sort();
   if (files.length === 0) throw new Error(`no test file matches ${filters.join(' ')}`);
-  // Continue-as-new is suggested early here so that the tests exercise it.
+  // Continue-as-new is suggested early here so that the tests exercise it. A closed workflow can be
+  // deleted only once its close is acknowledged, which the server notes every 30 s by default; each
+  // second here, so that the test deleting one waits seconds, not half a minute.
   const [server, evidenceDb] = await Promise.all([
-    startDevServer({ headless: true, dynamicConfig: ['limit.historyCount.suggestContinueAsNew=120'] }),
+    startDevServer({
+      headless: true,
+      dynamicConfig: [
+        'limit.historyCount.suggestContinueAsNew=120',
+        'history.transferProcessorUpdateAckInterval="1s"',
+        'history.visibilityProcessorUpdateAckInterval="1s"',
+      ],
+    }),
     startPostgres(),
   ]);
   const signingKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' });
