@@ -29,7 +29,9 @@ export function evidenceActivities(store: Pick<EvidenceStore, 'append'>) {
      * A settled step's records, appended in order. A retry after a partial failure appends the rest:
      * the ones already written are recognised by their keys.
      */
-    recordEvidenceBatch: async (records: EvidenceInput[]): Promise<{ written: number; duplicates: number }> => {
+    recordEvidenceBatch: async (
+      records: EvidenceInput[],
+    ): Promise<{ written: number; duplicates: number }> => {
       let written = 0;
       for (const record of records) {
         try {

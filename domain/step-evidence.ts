@@ -71,7 +71,14 @@ export function stepEvidence(settled: SettledStep): EvidenceInput[] {
       employeeId,
       occurredAt: settled.receivedAt,
       kind: 'plan',
-      body: { eventId: event.eventId, step, policyVersion, roles, apps, entitlements: entitlements.map((e) => ({ ...e })) },
+      body: {
+        eventId: event.eventId,
+        step,
+        policyVersion,
+        roles,
+        apps,
+        entitlements: entitlements.map((e) => ({ ...e })),
+      },
     });
   }
   for (const app of settled.joiner?.applications ?? []) {
@@ -94,8 +101,10 @@ export function stepEvidence(settled: SettledStep): EvidenceInput[] {
       readBack(key('read-back', app.appId), employeeId, app.appId, step, app),
     );
   }
-  for (const app of settled.leaver?.applications ?? []) records.push(...leaverRecords(key, employeeId, step, app));
-  for (const request of settled.joiner?.approvals ?? []) records.push(...approvalRecords(key, employeeId, request));
+  for (const app of settled.leaver?.applications ?? [])
+    records.push(...leaverRecords(key, employeeId, step, app));
+  for (const request of settled.joiner?.approvals ?? [])
+    records.push(...approvalRecords(key, employeeId, request));
   for (const task of settled.tasks ?? []) records.push(...taskRecords(key, employeeId, task));
   return records;
 }
@@ -107,7 +116,9 @@ function readBack(
   employeeId: string,
   appId: string,
   step: EvidenceStep,
-  app: Pick<LeaverAppReport, 'verifiedState' | 'verifiedAt' | 'evidence'> & { outcome?: LeaverAppReport['outcome'] },
+  app: Pick<LeaverAppReport, 'verifiedState' | 'verifiedAt' | 'evidence'> & {
+    outcome?: LeaverAppReport['outcome'];
+  },
 ): EvidenceInput {
   return {
     key: recordKey,
@@ -127,7 +138,12 @@ function readBack(
   };
 }
 
-function leaverRecords(key: KeyOf, employeeId: string, step: EvidenceStep, app: LeaverAppReport): EvidenceInput[] {
+function leaverRecords(
+  key: KeyOf,
+  employeeId: string,
+  step: EvidenceStep,
+  app: LeaverAppReport,
+): EvidenceInput[] {
   const records: EvidenceInput[] = [
     {
       key: key('app-operation', app.appId),
@@ -187,7 +203,11 @@ function approvalRecords(key: KeyOf, employeeId: string, request: ApprovalReques
       },
     },
   ];
-  if (request.decidedBy && request.decidedAt && (request.status === 'approved' || request.status === 'denied')) {
+  if (
+    request.decidedBy &&
+    request.decidedAt &&
+    (request.status === 'approved' || request.status === 'denied')
+  ) {
     records.push({
       key: key('approval-decision', request.appId, request.requestId),
       employeeId,
