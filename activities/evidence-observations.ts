@@ -57,6 +57,11 @@ export function observationsOf(record: ValidEvidence, settings: ObservationSetti
   if (operation?.step === 'joiner' && operation.revoked?.length) {
     found.push({ metric: 'driftFound', app, step: 'joiner', entitlements: operation.revoked.length });
   }
+  // What a mover's read-back showed beyond its plan (granted outside jml): reported as drift.
+  const readBack = bodyOf(record, 'read-back');
+  if (readBack?.drift?.length) {
+    found.push({ metric: 'driftFound', app, step: readBack.step, entitlements: readBack.drift.length });
+  }
   const override = bodyOf(record, 'override');
   if (override) found.push({ metric: 'manualOverrides', action: override.action });
   return found;

@@ -146,6 +146,8 @@ export const EVIDENCE_BODIES = {
     evidence: z.enum(['read-back', 'attestation', 'record']),
     /** `held-by-other`: the account is someone else's; nothing was touched and the person holds nothing there. */
     outcome: z.enum(['verified', 'held-by-other']).optional(),
+    /** A mover's read-back: what the application showed beyond the plan (reported, not kept silently). */
+    drift: names.optional(),
   }),
   /** A step flagged for a person: an application failing, stalled, unverifiable or held by someone else. */
   attention: z.strictObject({

@@ -98,7 +98,10 @@ export function stepEvidence(settled: SettledStep): EvidenceInput[] {
           ...(app.attempts > 0 ? { attempts: app.attempts } : {}),
         },
       },
-      readBack(key('read-back', app.appId), employeeId, app.appId, step, app),
+      withDrift(
+        readBack(key('read-back', app.appId), employeeId, app.appId, step, app),
+        settled.joiner?.drift[app.appId],
+      ),
     );
   }
   for (const app of settled.leaver?.applications ?? [])
@@ -107,6 +110,12 @@ export function stepEvidence(settled: SettledStep): EvidenceInput[] {
     records.push(...approvalRecords(key, employeeId, request));
   for (const task of settled.tasks ?? []) records.push(...taskRecords(key, employeeId, task));
   return records;
+}
+
+/** Adds what a read-back showed beyond the plan, when it showed anything. */
+function withDrift(record: EvidenceInput, drift: string[] | undefined): EvidenceInput {
+  if (record.kind !== 'read-back' || !drift?.length) return record;
+  return { ...record, body: { ...record.body, drift } };
 }
 
 type KeyOf = (kind: EvidenceInput['kind'], appId?: string, part?: string) => string;

@@ -103,6 +103,32 @@ void describe('observationsOf: what one record counts', () => {
     assert.deepEqual(observationsOf(valid(operation('leaver', ['crm-users'])), settings).slice(1), []);
   });
 
+  void test("what a mover's read-back shows beyond its plan is drift; a read-back without any is not", () => {
+    const readBack = (drift?: string[]) =>
+      record(
+        'read-back',
+        {
+          step: 'mover',
+          state: {
+            exists: true,
+            active: true,
+            entitlements: ['crm-users', 'crm-admins'],
+            openSessions: null,
+          },
+          verified: true,
+          gaps: [],
+          verifiedAt: '2026-12-01T09:00:42.000Z',
+          evidence: 'read-back',
+          ...(drift ? { drift } : {}),
+        },
+        'crm',
+      );
+    assert.deepEqual(observationsOf(valid(readBack(['crm-admins'])), settings).slice(1), [
+      { metric: 'driftFound', app: 'crm', step: 'mover', entitlements: 1 },
+    ]);
+    assert.deepEqual(observationsOf(valid(readBack()), settings).slice(1), []);
+  });
+
   void test('an override counts by its action', () => {
     for (const action of ['skip', 'retry'] as const) {
       const override = record('override', { action, step: 'leaver', by: 'E0001', via: 'API token' }, 'crm');
