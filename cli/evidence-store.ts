@@ -12,8 +12,14 @@ import { openForVerify } from '../evidence/verify';
 import { CliError, EXIT, UsageError } from './exit-codes';
 import { zodValue } from './validate';
 
-/** Runs `work` on the store opened read-only; an unreachable store ends the command with exit 3. */
-export async function readingEvidence<T>(work: (sql: SqlClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` on the store opened read-only; an unreachable store ends the command with exit 3.
+ * `whileRunning` says where a running jml serves the same answer (its API holds the embedded store).
+ */
+export async function readingEvidence<T>(
+  work: (sql: SqlClient) => Promise<T>,
+  whileRunning?: string,
+): Promise<T> {
   let location;
   try {
     location = evidenceLocation({ dataDir: DATA_DIR });
@@ -25,10 +31,12 @@ export async function readingEvidence<T>(work: (sql: SqlClient) => Promise<T>): 
   try {
     sql = await openForVerify(location);
   } catch (error) {
-    const message =
+    let message =
       error instanceof EvidenceUnavailableError
         ? error.message
         : `the evidence store cannot be read: ${(error as Error).message}`;
+    if (location.kind === 'pglite' && whileRunning)
+      message += `\n(a running jml's API answers the same: ${whileRunning})`;
     throw new CliError(message, EXIT.unreachable);
   }
   try {

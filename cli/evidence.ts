@@ -27,14 +27,17 @@ interface LeaverFlags {
 }
 
 async function leaver(employeeId: string, flags: LeaverFlags) {
-  const certificate = await readingEvidence(async (sql) => {
-    try {
-      return await certificateOf(sql, employeeId, { eventId: flags.event });
-    } catch (error) {
-      if (error instanceof CertificateNotFound) throw new CliError(error.message, EXIT.refused);
-      throw error;
-    }
-  });
+  const certificate = await readingEvidence(
+    async (sql) => {
+      try {
+        return await certificateOf(sql, employeeId, { eventId: flags.event });
+      } catch (error) {
+        if (error instanceof CertificateNotFound) throw new CliError(error.message, EXIT.refused);
+        throw error;
+      }
+    },
+    `GET /v1/evidence/leavers/${employeeId}${flags.format === 'html' ? '?format=html' : ''}`,
+  );
   const text =
     flags.format === 'html' ? certificateHtml(certificate) : `${JSON.stringify(certificate, null, 2)}\n`;
   if (flags.out) {
@@ -58,7 +61,10 @@ interface ExportFlags {
 async function exportPeriod(flags: ExportFlags) {
   const period = periodFrom(flags);
   const generatedAt = new Date();
-  const rows = await readingEvidence((sql) => exportOf(sql, period, generatedAt));
+  const rows = await readingEvidence(
+    (sql) => exportOf(sql, period, generatedAt),
+    `GET /v1/evidence?from=${flags.from}&to=${flags.to}&format=${flags.format}`,
+  );
   if (flags.format === 'csv') process.stdout.write(exportCsv(rows));
   else {
     printJson({

@@ -90,16 +90,15 @@ export interface RecordedStep {
 
 const STEP_KINDS = new Set<string>(['joiner', 'mover', 'leaver']);
 
-/** Times as bodies write them (`…T09:00:00.000Z`); the store gives envelopes to the microsecond. */
-const isoTime = (time: string) => new Date(time).toISOString();
+const MILLISECONDS_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+/** Times as bodies write them (`…T09:00:00.000Z`), whether given so or to the microsecond. */
+const isoTime = (time: string) => (MILLISECONDS_Z.test(time) ? time : new Date(time).toISOString());
 
 function recorded<K extends EvidenceKind>(record: EvidenceRecordView): Recorded<K> {
-  return {
-    body: record.body as EvidenceBody<K>,
-    occurredAt: isoTime(record.occurredAt),
-    ...(record.seq === undefined ? {} : { seq: record.seq }),
-    ...(record.hash === undefined ? {} : { hash: record.hash }),
-  };
+  const entry: Recorded<K> = { body: record.body as EvidenceBody<K>, occurredAt: isoTime(record.occurredAt) };
+  if (record.seq !== undefined) entry.seq = record.seq;
+  if (record.hash !== undefined) entry.hash = record.hash;
+  return entry;
 }
 
 /** An application of a step that has recorded nothing yet. */
@@ -146,8 +145,15 @@ class Employment {
   }
 }
 
-function orderKey(record: EvidenceRecordView): [number, string] {
-  return [record.seq ?? Number.MAX_SAFE_INTEGER, record.occurredAt];
+const compare = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A person's records in chain order (records without a number last, by time). */
+function chainOrder(a: EvidenceRecordView, b: EvidenceRecordView): number {
+  return (
+    compare(a.employeeId, b.employeeId) ||
+    compare(a.seq ?? Number.MAX_SAFE_INTEGER, b.seq ?? Number.MAX_SAFE_INTEGER) ||
+    compare(a.occurredAt, b.occurredAt)
+  );
 }
 
 /**
@@ -155,26 +161,18 @@ function orderKey(record: EvidenceRecordView): [number, string] {
  * step's, a scheduled removal's, an HR event that started none) are left out.
  */
 export function groupSteps(records: Iterable<EvidenceRecordView>): RecordedStep[] {
-  const ordered = [...records].sort((a, b) => {
-    const [sa, ta] = orderKey(a);
-    const [sb, tb] = orderKey(b);
-    return a.employeeId < b.employeeId
-      ? -1
-      : a.employeeId > b.employeeId
-        ? 1
-        : sa - sb || ta.localeCompare(tb);
-  });
   const employments = new Map<string, Employment>();
-  const employmentOf = (record: EvidenceRecordView) => {
-    const id = `${record.employeeId}/${parseEvidenceKey(record.key)?.employment ?? ''}`;
-    let found = employments.get(id);
-    if (!found) employments.set(id, (found = new Employment()));
-    return found;
-  };
+  // Each record with its key's parts and its employment, worked out once.
+  const entries = [...records].sort(chainOrder).map((record) => {
+    const key = parseEvidenceKey(record.key);
+    const id = `${record.employeeId}/${key?.employment ?? ''}`;
+    let employment = employments.get(id);
+    if (!employment) employments.set(id, (employment = new Employment()));
+    return { record, keyStep: key?.step, employment };
+  });
 
   // First the steps and what names them, so that records can be placed whatever their order.
-  for (const record of ordered) {
-    const employment = employmentOf(record);
+  for (const { record, employment } of entries) {
     if (record.kind === 'hr-event') addEvent(employment, record);
     else if (record.kind === 'approval-request') {
       const body = record.body as EvidenceBody<'approval-request'>;
@@ -184,25 +182,25 @@ export function groupSteps(records: Iterable<EvidenceRecordView>): RecordedStep[
       employment.taskSource.set(body.taskId, body.source);
     }
   }
-  for (const record of ordered) {
+  for (const { record, keyStep, employment } of entries) {
     if (record.kind === 'hr-event') continue;
-    const employment = employmentOf(record);
-    const step = stepOf(employment, record);
+    const step = stepOf(employment, record, keyStep);
     if (step && place(step, record)) step.records.push(refOf(record));
   }
   const steps = [...employments.values()].flatMap((e) => [...e.steps.values()]);
-  for (const step of steps) step.apps.sort((a, b) => (a.appId < b.appId ? -1 : a.appId > b.appId ? 1 : 0));
+  for (const step of steps) step.apps.sort((a, b) => compare(a.appId, b.appId));
   return steps;
 }
 
 function refOf(record: EvidenceRecordView): RecordedStep['records'][number] {
-  return {
-    ...(record.seq === undefined ? {} : { seq: record.seq }),
-    ...(record.hash === undefined ? {} : { hash: record.hash }),
+  const ref: RecordedStep['records'][number] = {
     kind: record.kind,
     appId: record.appId,
     occurredAt: isoTime(record.occurredAt),
   };
+  if (record.seq !== undefined) ref.seq = record.seq;
+  if (record.hash !== undefined) ref.hash = record.hash;
+  return ref;
 }
 
 function addEvent(employment: Employment, record: EvidenceRecordView): void {
@@ -230,7 +228,11 @@ function addEvent(employment: Employment, record: EvidenceRecordView): void {
   });
 }
 
-function stepOf(employment: Employment, record: EvidenceRecordView): RecordedStep | undefined {
+function stepOf(
+  employment: Employment,
+  record: EvidenceRecordView,
+  keyStep: string | undefined,
+): RecordedStep | undefined {
   const body = record.body as Record<string, unknown>;
   const named = () => {
     switch (record.kind) {
@@ -248,7 +250,6 @@ function stepOf(employment: Employment, record: EvidenceRecordView): RecordedSte
     }
   };
   // What the body names first; otherwise the key's step part (`<event id>` or `<event id>:<suffix>`).
-  const keyStep = parseEvidenceKey(record.key)?.step;
   return named() ?? (keyStep === undefined ? undefined : employment.stepNamed(keyStep));
 }
 
