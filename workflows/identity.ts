@@ -17,6 +17,7 @@ import type { Employee, HrEvent } from '../domain/hr-event';
 import {
   employmentOf,
   isStale,
+  type AppProgress,
   type EmploymentMemory,
   type ApprovalDecision,
   type ManualFulfilment,
@@ -90,6 +91,8 @@ export interface IdentityCarriedState {
   employmentStartedAt?: string;
   /** When each queued event reached the workflow (its evidence says so). */
   receivedAt?: Record<string, string>;
+  /** The last step's per-application progress, so the status still shows it after continue-as-new. */
+  apps?: AppProgress[];
 }
 
 export interface IdentityInput {
@@ -145,6 +148,7 @@ class IdentityRun {
         };
     this.processed = new Set(this.state.processedEventIds);
     this.progress = new Progress(this.state.stage);
+    if (this.state.apps) this.progress.restore(this.state.apps);
     const employment = employmentOf(workflowInfo().firstExecutionRunId);
     this.gate = new ApprovalGate(this.employeeId, employment, this.state.approvalSequence, () =>
       this.progress.showApprovals(this.gate.waiting()),
@@ -541,6 +545,7 @@ class IdentityRun {
       carried: {
         ...this.state,
         stage: this.progress.stage,
+        apps: this.progress.list(),
         approvalSequence: this.gate.lastSequence,
         taskSequence: this.tasks.lastSequence,
       },

@@ -72,6 +72,13 @@ export class Progress {
     this.syncAttention();
   }
 
+  /** The last step's applications, as a run before continue-as-new left them. */
+  restore(apps: AppProgress[]): void {
+    this.apps = new Map(apps.map((a) => [a.appId, a]));
+    for (const app of apps) this.flagged.add(`${app.appId}/${app.status}`);
+    this.syncAttention();
+  }
+
   update(appId: string, change: Partial<AppProgress>): void {
     const current = this.apps.get(appId) ?? { appId, status: 'working', attempts: 0 };
     const next = { ...current, ...change };

@@ -141,9 +141,25 @@ void test('a hire and a termination leave no name, email or userName in the raw 
   }
 
   // Every payload is ciphertext under the tests' key, but the search attributes, which Temporal must
-  // read to index (and which carry employee ids and stages only).
+  // read to index (and which carry employee ids and stages only), and the SDK's own patch markers,
+  // which name a code change (`patched()`) and nothing else.
   const found = payloadsIn(history);
-  const encrypted = found.filter(({ path }) => !path.includes('searchAttributes'));
+  const patchMarkers = found.filter(({ path }) =>
+    path.includes('markerRecordedEventAttributes.details.patch-data'),
+  );
+  for (const { path, payload } of patchMarkers) {
+    // Core writes the patch's id (and whether it is deprecated): no other value may appear.
+    const values = Object.values(
+      JSON.parse(Buffer.from(payload.data ?? []).toString()) as object,
+    ) as unknown[];
+    assert.ok(
+      values.every((v) => typeof v === 'boolean' || (typeof v === 'string' && /^[a-z-]+$/.test(v))),
+      `${path} carries a patch id only: ${JSON.stringify(values)}`,
+    );
+  }
+  const encrypted = found.filter(
+    ({ path }) => !path.includes('searchAttributes') && !patchMarkers.some((m) => m.path === path),
+  );
   assert.ok(encrypted.length > 10, `the history has payloads (${found.length})`);
   for (const { path, payload } of encrypted) {
     const meta = (key: string) => Buffer.from(payload.metadata?.[key] ?? []).toString();
@@ -159,6 +175,8 @@ void test('a hire and a termination leave no name, email or userName in the raw 
     'NeedsAttention',
     'OpenTasks',
     'PendingApprovals',
+    // Temporal's own: the ids of the code changes (patched()) the run has passed.
+    'TemporalChangeVersion',
   ];
   for (const key of Object.keys(described.searchAttributes)) {
     assert.ok(indexed.includes(key), `search attribute ${key} is one jml keeps`);

@@ -116,11 +116,17 @@ async function failingInBackoff(person: Employee, backoffMs: number): Promise<nu
   return crm.attempts;
 }
 
-/** The next attempt comes within `withinMs`, well before the backoff would have let it. */
+/**
+ * The next attempt comes within `withinMs`, well before the backoff would have let it, and fails
+ * again (the application is still broken), so the step is back in its backoff.
+ */
 async function triedAgain(person: Employee, after: number, withinMs: number): Promise<void> {
   await eventually(
-    'another attempt at once',
-    async () => ((await crmProgress(person.id))?.attempts ?? 0) > after,
+    'another attempt at once, failed again',
+    async () => {
+      const crm = await crmProgress(person.id);
+      return (crm?.attempts ?? 0) > after && crm?.status === 'failing';
+    },
     withinMs,
   );
 }
@@ -154,8 +160,19 @@ void test('a failing application is tried again at once, by the API or the CLI, 
     8000,
   );
 
-  const retryInputs = (await client.workflow.getHandle(`identity-${person.id}`).fetchHistory()).events
-    ?.map((e) => e.workflowExecutionSignaledEventAttributes)
+  // Every run of the person's workflow, oldest first: a long retry may have continued it as new.
+  const runs = [];
+  for await (const run of client.workflow.list({ query: `WorkflowId = "identity-${person.id}"` }))
+    runs.push(run);
+  runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+  const events = [];
+  for (const run of runs) {
+    events.push(
+      ...((await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory()).events ?? []),
+    );
+  }
+  const retryInputs = events
+    .map((e) => e.workflowExecutionSignaledEventAttributes)
     .filter((s) => s?.signalName === 'retry')
     .map((s) => s!.input!.payloads![0]!);
   // Encrypted in the history: decrypted as the worker does before reading them.
