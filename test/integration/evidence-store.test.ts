@@ -10,6 +10,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { EVIDENCE_CONFLICT, evidenceActivities, INVALID_EVIDENCE } from '../../activities/evidence';
 import { chainIdFor, type EvidenceInput } from '../../domain/evidence-record';
 import { EvidenceConflictError, EvidenceInputError } from '../../evidence/errors';
+import { MIGRATIONS } from '../../evidence/migrations';
 import { GENESIS_HASH, recordHash } from '../../evidence/record-hash';
 import { openForVerify, verifyChains, type VerifyReport } from '../../evidence/verify';
 import { EVIDENCE_BACKENDS, tamper, type EvidenceFixture } from '../support/evidence-backends';
@@ -184,8 +185,9 @@ for (const backend of EVIDENCE_BACKENDS) {
         try {
           const migrations = await raw.query<{ version: number }>('SELECT version FROM evidence_migrations');
           assert.deepEqual(
-            migrations.map((m) => Number(m.version)),
-            [1],
+            migrations.map((m) => Number(m.version)).sort((a, b) => a - b),
+            MIGRATIONS.map((m) => m.version),
+            'each migration applied once, in order',
           );
           for (const statement of [
             `UPDATE evidence_records SET kind = 'override'`,
