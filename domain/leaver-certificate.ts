@@ -334,6 +334,10 @@ export function leaverCertificate(
     return certificateOfStep(step, now);
   }
   const [latestLeaver] = leaverSteps(steps);
-  if (!latestLeaver) throw new CertificateNotFound(`no leaver of ${who} is recorded`);
+  if (!latestLeaver) {
+    throw new CertificateNotFound(
+      `no leaver of ${who} is recorded (a leaver's evidence is written when it settles: every application verified or settled)`,
+    );
+  }
   return certificateOfStep(latestLeaver, now);
 }

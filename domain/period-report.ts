@@ -173,14 +173,28 @@ export class PeriodReportBuilder {
   private addTasks(app: AppEvidence): void {
     const tasks = this.report.manualTasks;
     const ids = new Set(app.tasks.map((t) => t.body.taskId));
+    // A step whose read-back of the application rests on an attestation was attested, even where the
+    // attestation itself was not recorded (a joiner's grant task): then when the read-back says.
+    const attestedReadBack = latest(
+      app.readBacks.filter((r) => r.body.verified && r.body.evidence === 'attestation'),
+    );
     for (const taskId of ids) {
       const records = app.tasks.filter((t) => t.body.taskId === taskId);
-      const attested = latest(app.attestations.filter((a) => a.body.taskId === taskId && !a.body.refused));
+      const opened = records.reduce(
+        (first, t) => (t.occurredAt < first ? t.occurredAt : first),
+        records[0]!.occurredAt,
+      );
+      const attestation = latest(app.attestations.filter((a) => a.body.taskId === taskId && !a.body.refused));
+      const attestedAt =
+        attestation?.body.at ??
+        (attestedReadBack && Date.parse(attestedReadBack.body.verifiedAt) >= Date.parse(opened)
+          ? attestedReadBack.body.verifiedAt
+          : undefined);
       const deadline = latest(records)!.body.deadline;
       tasks.opened += 1;
-      if (attested) {
+      if (attestedAt) {
         tasks.attested += 1;
-        if (Date.parse(attested.body.at) > Date.parse(deadline)) tasks.attestedLate += 1;
+        if (Date.parse(attestedAt) > Date.parse(deadline)) tasks.attestedLate += 1;
       } else if (records.some((t) => t.body.change === 'withdrawn')) {
         tasks.withdrawn += 1;
       } else {

@@ -60,17 +60,22 @@ const STYLE = `
   tr.attention td:first-child { box-shadow: inset 4px 0 0 var(--bad); }
   table.apps td:nth-child(3) { min-width: 150px; }
   table.apps td:nth-child(4) { width: 30%; }
+  td.when { white-space: nowrap; }
   .bad { color: var(--bad); font-weight: 600; }
   .good { color: var(--good); font-weight: 600; }
   .muted { color: var(--muted); }
   .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 12px;
-    word-break: break-all; }
+    overflow-wrap: anywhere; }
   ul.plain { margin: 0; padding-left: 16px; }
   footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
   @page { size: auto; margin: 14mm 12mm; }
   @media print {
-    body { font-size: 10.5pt; }
+    body { font-size: 10pt; }
     main { max-width: none; padding: 0; }
+    table { font-size: 8.5pt; }
+    th { font-size: 7.5pt; }
+    th, td { padding: 4px 5px; }
+    td.hash { font-size: 7pt; white-space: nowrap; }
     .banner, tr.attention td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
     tr, .banner, dl.facts { break-inside: avoid; }
     thead { display: table-header-group; }
@@ -79,6 +84,11 @@ const STYLE = `
 `;
 
 const when = (iso: string | undefined) => (iso ? instantWords(iso) : undefined);
+/** In a narrow column: the day above the time. */
+const timeCell = (iso: string) => {
+  const [day, time] = instantWords(iso).split(' ');
+  return html`${day}<br />${time} UTC`;
+};
 
 function deadlineWords(check: DeadlineCheck | undefined): Html {
   if (!check) return html`<span class="muted">no deadline recorded</span>`;
@@ -205,7 +215,7 @@ function appRow(app: CertificateApp): Html {
     <td>${outcomeCell(app)}</td>
     <td>${removedCell(app)}</td>
     <td>${verifiedByCell(app)}</td>
-    <td>${when(app.verifiedAt) ?? html`<span class="bad">—</span>`}</td>
+    <td class="when">${app.verifiedAt ? timeCell(app.verifiedAt) : html`<span class="bad">—</span>`}</td>
     <td>
       ${app.fromReceivedMs === undefined ? '—' : durationWords(app.fromReceivedMs)}${
         app.fromEffectiveMs === undefined || app.fromEffectiveMs === app.fromReceivedMs
@@ -258,12 +268,12 @@ function facts(cert: LeaverCertificate): Html {
 
 function evidenceSection(cert: LeaverCertificate): Html {
   const seqs = cert.evidence.records.map((r) => r.seq).filter((s): s is number => s !== undefined);
-  const range = seqs.length ? `records ${Math.min(...seqs)}–${Math.max(...seqs)}` : 'records';
+  const count = `${cert.evidence.records.length} record${cert.evidence.records.length === 1 ? '' : 's'}`;
+  const range = seqs.length ? `${count} (numbers ${Math.min(...seqs)}–${Math.max(...seqs)})` : count;
   return html`<h2>Evidence</h2>
     <p>
-      ${cert.evidence.records.length} ${range} of chain <span class="mono">${cert.evidence.chainId}</span> in
-      jml's evidence store: hash-chained and signed. Check them with
-      <span class="mono">jml audit verify</span>.
+      ${range} of chain <span class="mono">${cert.evidence.chainId}</span> in jml's evidence store:
+      hash-chained and signed. Check them with <span class="mono">jml audit verify</span>.
     </p>
     <table>
       <thead>
@@ -281,7 +291,7 @@ function evidenceSection(cert: LeaverCertificate): Html {
               <td>${r.seq ?? ''}</td>
               <td>${r.kind}</td>
               <td>${r.appId ?? '—'}</td>
-              <td class="mono">${r.hash ?? ''}</td>
+              <td class="mono hash">${r.hash ?? ''}</td>
             </tr>`,
         )}
       </tbody>

@@ -128,6 +128,24 @@ export class PersonRecords {
     });
   }
 
+  /** A joiner's or mover's application done by hand: its read-back rests on the attestation. */
+  attestedReadBack(
+    eventId: string,
+    step: 'joiner' | 'mover',
+    appId: string,
+    at: string,
+    shows: string[],
+  ): this {
+    return this.add('read-back', eventId, appId, at, {
+      step,
+      state: { exists: true, active: true, entitlements: shows, openSessions: null },
+      verified: true,
+      gaps: [],
+      verifiedAt: at,
+      evidence: 'attestation',
+    });
+  }
+
   task(
     eventId: string,
     appId: string,

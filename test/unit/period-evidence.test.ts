@@ -189,6 +189,21 @@ void describe('periodReport', () => {
     ]);
   });
 
+  void test("a joiner's task counts as attested when the application's read-back rests on an attestation", () => {
+    const records = new PersonRecords('E1004')
+      .event('evt-h', 'joiner', { receivedAt: at(0), completedAt: at(90) })
+      .task('evt-h', 'badge', 'task-1-E1004', at(0), at(60))
+      .attestedReadBack('evt-h', 'joiner', 'badge', at(90), ['badge-nyc']);
+    assert.deepEqual(periodReport(records.views(), new Date(at(100))).manualTasks, {
+      opened: 1,
+      attested: 1,
+      attestedLate: 1,
+      withdrawn: 0,
+      open: 0,
+      overdue: 0,
+    });
+  });
+
   void test('a follow-up that verified the skipped application closes it', () => {
     const records = new PersonRecords('E1003')
       .event('evt-t', 'leaver', { receivedAt: at(0), completedAt: at(5), deadline: at(60) })
