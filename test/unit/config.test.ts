@@ -148,6 +148,7 @@ void describe('loadConfig', () => {
       joinerLeadTime: 86_400_000,
       maxRetryInterval: 60_000,
       moverOverlap: 0,
+      deprovisionDeadline: 3_600_000,
     });
     assert.deepEqual(config.samples, []);
     const ldap = config.applications[1];
