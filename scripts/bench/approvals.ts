@@ -36,14 +36,19 @@ export async function approvalsListing(client: Client, address: string, waiting:
     httpPort: 0,
   });
   try {
-    for (let i = 0; i < waiting; i++) await postEvent(service.apiUrl, hrEvent('hire', person(10_000 + i)));
+    // Numbered apart from the other parts' people, so every one of them is a new hire.
+    for (let i = 0; i < waiting; i++) await postEvent(service.apiUrl, hrEvent('hire', person(300_000 + i)));
     const list = async () => {
       const response = await fetch(`${service.apiUrl}/v1/approvals`, {
         headers: { authorization: `Bearer ${SECRET}` },
       });
       return ((await response.json()) as { approvals: unknown[] }).approvals.length;
     };
-    while ((await list()) < waiting) await new Promise((r) => setTimeout(r, 200));
+    const deadline = Date.now() + 120_000 + waiting * 1_000;
+    while ((await list()) < waiting) {
+      if (Date.now() > deadline) throw new Error(`fewer than ${waiting} approvals came to wait`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const api: number[] = [];
     const oneByOne: number[] = [];
     for (let round = 0; round < 5; round++) {
