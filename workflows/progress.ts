@@ -12,7 +12,11 @@ import type {
 import { LifecycleStageKey, NeedsAttentionKey } from './messages';
 
 /** Statuses an operator should look at (NeedsAttention). */
-const NEEDS_A_PERSON = new Set<AppStepStatus>(['failing', 'stalled', 'unverifiable', 'held-by-other']);
+const ATTENTION_STATUSES = ['failing', 'stalled', 'unverifiable', 'held-by-other'] as const;
+export type AttentionStatus = (typeof ATTENTION_STATUSES)[number];
+const NEEDS_A_PERSON = new Set<AppStepStatus>(ATTENTION_STATUSES);
+const needsAPerson = (app: AppProgress): app is AppProgress & { status: AttentionStatus } =>
+  NEEDS_A_PERSON.has(app.status);
 /** Statuses the `retry` signal tries again now. */
 const RETRYABLE = new Set<AppStepStatus>(['failing', 'unverifiable']);
 /** How long an application may take to answer before it shows as stalled (NeedsAttention). */
@@ -32,7 +36,7 @@ export class Progress {
   private lateSince?: string;
   /** Told when an application first needs a person in the current step (the evidence of it). */
   private flagged = new Set<string>();
-  onFlag?: (app: AppProgress) => void;
+  onFlag?: (app: AppProgress & { status: AttentionStatus }) => void;
 
   constructor(stage: LifecycleStage) {
     this.stage = stage;
@@ -57,7 +61,7 @@ export class Progress {
     const parts = [this.activity];
     if (this.approvals.length) parts.push(`${this.approvals.length} privileged grant(s) wait for approval`);
     if (this.tasks.length) parts.push(`${this.tasks.length} manual task(s) wait for someone to attest them`);
-    const stuck = [...this.apps.values()].filter((a) => NEEDS_A_PERSON.has(a.status)).map((a) => a.appId);
+    const stuck = [...this.apps.values()].filter(needsAPerson).map((a) => a.appId);
     if (stuck.length) parts.push(`${stuck.join(', ')} need(s) attention`);
     if (this.lateSince) parts.push(`past the deprovisioning deadline (${this.lateSince})`);
     return parts.join('; ');
@@ -84,7 +88,7 @@ export class Progress {
     const next = { ...current, ...change };
     this.apps.set(appId, next);
     const flag = `${appId}/${next.status}`;
-    if (NEEDS_A_PERSON.has(next.status) && !this.flagged.has(flag)) {
+    if (needsAPerson(next) && !this.flagged.has(flag)) {
       this.flagged.add(flag);
       this.onFlag?.(next);
     }
@@ -155,8 +159,7 @@ export class Progress {
   }
 
   private syncAttention(): void {
-    const attention =
-      this.lateSince !== undefined || [...this.apps.values()].some((a) => NEEDS_A_PERSON.has(a.status));
+    const attention = this.lateSince !== undefined || [...this.apps.values()].some(needsAPerson);
     if (attention !== this.attentionFlag) {
       this.attentionFlag = attention;
       upsertSearchAttributes([{ key: NeedsAttentionKey, value: attention }]);

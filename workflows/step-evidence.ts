@@ -7,6 +7,7 @@ import type { AppProgress } from '../domain/lifecycle';
 import { employmentOf } from '../domain/lifecycle';
 import { stepEvidence, type SettledStep } from '../domain/step-evidence';
 import { evidence } from './activities-proxy';
+import type { AttentionStatus } from './progress';
 import { summaries } from './summaries';
 
 /** Runs started before evidence was recorded replay as they ran: they write none. */
@@ -14,7 +15,7 @@ const STEP_EVIDENCE = 'step-evidence';
 /** Whether this run records evidence (and watches leaver deadlines): every run started since. */
 export const recordsEvidence = () => patched(STEP_EVIDENCE);
 
-type AttentionReason = 'failing' | 'stalled' | 'unverifiable' | 'held-by-other' | 'deadline-missed';
+type AttentionReason = AttentionStatus | 'deadline-missed';
 
 export class StepEvidence {
   private readonly workflowId = workflowInfo().workflowId;
@@ -25,8 +26,8 @@ export class StepEvidence {
   constructor(private readonly employeeId: string) {}
 
   /** An application first needs a person in the step of `eventId`: recorded at once, not at the end. */
-  flagged(eventId: string, step: SettledStep['step'], app: AppProgress): void {
-    if (!step || !isAttention(app.status)) return;
+  flagged(eventId: string, step: SettledStep['step'], app: AppProgress & { status: AttentionStatus }): void {
+    if (!step) return;
     this.attention(eventId, step, app.status, app.attempts, app.lastProblem ?? app.status, app.appId);
   }
 
@@ -85,8 +86,4 @@ export class StepEvidence {
       log.error('evidence refused by the store', { eventId, error: String(error) });
     }
   }
-}
-
-function isAttention(status: string): status is 'failing' | 'stalled' | 'unverifiable' | 'held-by-other' {
-  return ['failing', 'stalled', 'unverifiable', 'held-by-other'].includes(status);
 }
