@@ -11,6 +11,41 @@ export interface AccountProfile extends AccountRef {
   familyName: string;
 }
 
+/** One account as an application's listing shows it, for reconciliation against HR and jml's records. */
+export interface ListedAccount {
+  /** The application's own id for the account (SCIM id, LDAP DN, Keycloak user id, role name). */
+  accountId: string;
+  userName: string;
+  /**
+   * The employee id the application keeps for the account (SCIM `externalId`, LDAP `employeeNumber`
+   * or `employeeID`, a Keycloak attribute), when it keeps one: what ties the account to a person.
+   */
+  ownerId?: string;
+  /** False when the account is disabled, deactivated or locked. */
+  active: boolean;
+  /** Entitlements (group or role names) the account holds, sorted. */
+  entitlements: string[];
+}
+
+/** One page of an application's accounts. */
+export interface AccountPage {
+  accounts: ListedAccount[];
+  /** Where the next page starts; absent on the last page. Opaque to the caller. */
+  next?: string;
+  /**
+   * Why this page cannot be trusted to show every account or every membership (a page that stopped
+   * short, memberships not visible): a listing with such a page is never reported as clean.
+   */
+  unverifiable?: string;
+}
+
+export interface ListOptions {
+  /** `next` of the previous page; absent for the first page. */
+  cursor?: string;
+  /** Accounts per page the caller wants at most. */
+  pageSize: number;
+}
+
 export interface Connector {
   readonly appId: string;
   /**
@@ -48,6 +83,11 @@ export interface Connector {
    * could not see is reported as `unverifiable`, never as absent.
    */
   readState(ref: AccountRef, options?: ReadOptions): Promise<AppState>;
+  /**
+   * Lists every account the application has, one page at a time, with the memberships of the
+   * entitlements jml manages, for reconciliation. Applications that cannot list (a manual one) leave it out.
+   */
+  listAccounts?(options: ListOptions): Promise<AccountPage>;
   /** Releases connections. */
   close(): Promise<void>;
 }
