@@ -14,6 +14,22 @@ import type {
 export const hrEventSignal = defineSignal<[HrEvent]>('hrEvent');
 /** Operator: try a failing application again now instead of waiting for the next backoff. */
 export const retrySignal = defineSignal<[{ appId?: string }]>('retry');
+/**
+ * Reconciliation found one application out of line with the person's plan. The workflow puts it right
+ * as a step of its own, ordered with HR events, and verifies it by read-back; it re-checks both lists
+ * against its current plan (it revokes nothing the plan justifies and grants nothing it does not). The
+ * finding appears in the status `history` under its `findingId` once settled.
+ */
+export interface DriftFinding {
+  /** Stable per reconciliation run, application and person: a repeat is ignored like a duplicate event. */
+  findingId: string;
+  appId: string;
+  /** Entitlements the application shows that the plan does not justify, to remove. */
+  revoke: string[];
+  /** Entitlements the plan gives that the application lacks, to grant again. */
+  grant: string[];
+}
+export const driftSignal = defineSignal<[DriftFinding]>('drift');
 export const statusQuery = defineQuery<IdentityStatus>('status');
 /** An approver's decision, sent from the Temporal UI; invalid ones are recorded and ignored. */
 export const decisionSignal = defineSignal<[ApprovalDecision]>('decision');
