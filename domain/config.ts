@@ -5,6 +5,11 @@ import { z } from 'zod';
 import { durationSchema } from './duration';
 import { employeeIdSchema } from './hr-event';
 import { reportDuplicateIds } from './unique-ids';
+import {
+  RECONCILIATION_DEFAULTS,
+  reconcileSettingsSchema,
+  reconciliationSchema,
+} from './reconciliation-config';
 
 /** Where a SCIM application's memberships are read from, cheapest first (connectors/scim/scim-memberships.ts). */
 export const MEMBERSHIP_SOURCES = ['user-groups', 'group-filter', 'per-group'] as const;
@@ -47,6 +52,8 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
     deprovision: z.enum(DEPROVISION_MODES).default('disable'),
     /** Per-request timeout for this application. Default: 10s. */
     requestTimeout: durationSchema.default(10_000),
+    /** What a reconciliation does about what it finds here; absent: the defaults (reconcileSettingsOf). */
+    reconcile: reconcileSettingsSchema.optional(),
   };
 
   const scimApp = z.strictObject({
@@ -255,6 +262,8 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
             .optional(),
         })
         .default({}),
+      /** The reconciliation Schedule: every application's accounts checked against jml's records. */
+      reconciliation: reconciliationSchema.default(RECONCILIATION_DEFAULTS),
       /**
        * Local sample applications that `npm start` runs (demos only; leave out in production). SCIM
        * samples always run; Keycloak and PostgreSQL samples only when JML_SAMPLES names their kind.
