@@ -4,9 +4,11 @@
 // Identifiers and literals from HR data only ever reach SQL through escapeIdentifier/escapeLiteral
 // (utility statements such as CREATE ROLE take no bind parameters) or as bind parameters.
 import { escapeIdentifier, escapeLiteral, Pool, type PoolClient } from 'pg';
+import { z } from 'zod';
 import type { AccountRef, AppState } from '../../domain/app-state';
 import type { PostgresApplicationConfig } from '../../domain/config';
-import type { AccountProfile, Connector } from '../connector';
+import type { AccountPage, AccountProfile, Connector, ListOptions } from '../connector';
+import { checkPageSize, decodeCursor, encodeCursor } from '../listing-cursor';
 import { stateOfNotOwn, type Ownership as OwnershipOf } from '../ownership';
 import { PermanentConnectorError, TransientConnectorError, UnverifiableError } from '../errors';
 import { hasSqlState, SQLSTATE, translatePostgresError } from './postgres-errors';
@@ -27,6 +29,11 @@ interface RoleRow {
 }
 
 type Ownership = OwnershipOf<{ role: RoleRow }, { name: string }>;
+
+/** A listing's position: the oid of the last role of the page before. */
+const LISTING_CURSOR = z.strictObject({ k: z.literal('postgres'), after: z.string().regex(/^\d+$/) });
+
+type ListedRow = Pick<RoleRow, 'oid' | 'rolname' | 'active' | 'comment' | 'groups'>;
 
 /** One round trip answers everything a read-back needs: owner mark, login state, memberships, backends. */
 const ROLE_COLUMNS = `
@@ -161,6 +168,45 @@ export class PostgresConnector implements Connector {
     });
   }
 
+  /**
+   * Lists the cluster's accounts a page at a time: every role that can sign in, and every role that
+   * carries jml's owner mark (an account jml disabled can no longer sign in). A role that can do
+   * neither is what PostgreSQL calls a group, the kind of role accounts are granted, and is not
+   * listed. Roles without the mark (jml's own, the superuser, those made by hand) are listed without
+   * an owner. Pages follow oid order from the last oid of the page before (keyset paging): each page
+   * is one indexed query of the same cost wherever it falls, a renamed role keeps its place, and any
+   * worker can ask for the next page. Entitlements are every role granted to the account.
+   */
+  async listAccounts(options: ListOptions): Promise<AccountPage> {
+    return this.run('list accounts', async () => {
+      const size = checkPageSize(this.appId, options.pageSize);
+      const after = decodeCursor(this.appId, options.cursor, LISTING_CURSOR)?.after ?? '0';
+      const { rows } = await this.pool.query<ListedRow>(
+        `SELECT r.oid::text AS oid, r.rolname::text AS rolname,
+                r.rolcanlogin AND (r.rolvaliduntil IS NULL OR r.rolvaliduntil > now()) AS active,
+                shobj_description(r.oid, 'pg_authid') AS comment,
+                ARRAY(SELECT DISTINCT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+                      WHERE m.member = r.oid ORDER BY 1) AS groups
+           FROM pg_roles r
+          WHERE r.oid > $1::oid
+            AND (r.rolcanlogin OR coalesce(shobj_description(r.oid, 'pg_authid'), '') LIKE $2)
+          ORDER BY r.oid
+          LIMIT $3`,
+        [after, `${OWNER_MARK}%`, size + 1],
+      );
+      const page = rows.slice(0, size);
+      const last = page.at(-1);
+      return {
+        accounts: page.map((role) => {
+          const ownerId = ownerOfMark(role.comment);
+          const account = { accountId: role.oid, userName: role.rolname, active: role.active };
+          return { ...account, ...(ownerId ? { ownerId } : {}), entitlements: role.groups };
+        }),
+        ...(rows.length > size && last ? { next: encodeCursor({ k: 'postgres', after: last.oid }) } : {}),
+      };
+    });
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
@@ -206,7 +252,7 @@ export class PostgresConnector implements Connector {
       role = await this.findRole('r.oid = $1::oid', ref.accountId);
     role ??= await this.findRole('r.rolname = $1', ref.userName);
     if (!role) return { kind: 'none' };
-    const owner = role.comment?.startsWith(OWNER_MARK) ? role.comment.slice(OWNER_MARK.length) : undefined;
+    const owner = ownerOfMark(role.comment);
     if (owner === ref.employeeId) return { kind: 'own', role };
     return owner ? { kind: 'other', owner } : { kind: 'unowned', name: role.rolname };
   }
@@ -248,6 +294,12 @@ export class PostgresConnector implements Connector {
       throw translatePostgresError(this.appId, what, error);
     }
   }
+}
+
+/** The employee id in a role's comment `jml:<employeeId>`; undefined for a role without the mark. */
+function ownerOfMark(comment: string | null): string | undefined {
+  const owner = comment?.startsWith(OWNER_MARK) ? comment.slice(OWNER_MARK.length) : undefined;
+  return owner || undefined;
 }
 
 function checkName(userName: string): void {

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { escapeIdentifier, type Client } from 'pg';
 import type { PostgresApplicationConfig } from '../../domain/config';
-import type { AccountProfile } from '../../connectors/connector';
+import type { AccountProfile, ListedAccount } from '../../connectors/connector';
 import { PermanentConnectorError, TransientConnectorError, UnverifiableError } from '../../connectors/errors';
 import { PostgresConnector } from '../../connectors/postgres/postgres-connector';
 import { freePort } from '../../scripts/lib/ports';
@@ -312,4 +312,93 @@ void test('connection refused is transient; a wrong password is permanent', asyn
     return true;
   });
   await wrong.close();
+});
+
+void test('listAccounts pages through every login role and every marked one, each once, with its owner, state and groups', async () => {
+  const owned = person('list-owned');
+  const unmarked = person('list-unmarked');
+  const disabled = person('list-disabled');
+  const expired = person('list-expired');
+  const filler = Array.from({ length: 6 }, () => person('list-filler'));
+  await sql(async (c) => {
+    const create = async (p: AccountProfile, options: string, mark = true) => {
+      await c.query(`CREATE ROLE ${escapeIdentifier(p.userName)} ${options}`);
+      if (mark) await c.query(`COMMENT ON ROLE ${escapeIdentifier(p.userName)} IS 'jml:${p.employeeId}'`);
+    };
+    await create(owned, 'LOGIN IN ROLE analysts, engineering');
+    await create(unmarked, 'LOGIN IN ROLE engineering', false);
+    await create(disabled, "NOLOGIN VALID UNTIL '-infinity' IN ROLE analysts");
+    await create(expired, "LOGIN VALID UNTIL '2000-01-01'");
+    for (const p of filler) await create(p, 'LOGIN');
+    // A group granted to a group: a role that cannot sign in and carries no mark is no account.
+    await c.query('CREATE ROLE list_readers NOLOGIN IN ROLE analysts');
+  });
+
+  const listed: ListedAccount[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await connector.listAccounts({ cursor, pageSize: 3 });
+    assert.equal(page.unverifiable, undefined);
+    assert.ok(page.accounts.length <= 3);
+    listed.push(...page.accounts);
+    cursor = page.next;
+    pages += 1;
+  } while (cursor);
+  assert.ok(pages >= 4, `several pages (${pages})`);
+
+  // The catalog's own answer, read by the superuser: exactly these roles, each once.
+  const expected = await asSuperuser(server, async (client) => {
+    const { rows } = await client.query<{ oid: string }>(
+      `SELECT oid::text AS oid FROM pg_roles
+        WHERE rolcanlogin OR coalesce(shobj_description(oid, 'pg_authid'), '') LIKE 'jml:%' ORDER BY oid`,
+    );
+    return rows.map((r) => r.oid);
+  });
+  assert.deepEqual(
+    listed.map((a) => a.accountId),
+    expected,
+  );
+  const byName = (p: AccountProfile) => listed.find((a) => a.userName === p.userName);
+  const oidOf = async (p: AccountProfile) => (await role(p.userName))!.oid;
+  assert.deepEqual(byName(owned), {
+    accountId: await oidOf(owned),
+    userName: owned.userName,
+    ownerId: owned.employeeId,
+    active: true,
+    entitlements: ['analysts', 'engineering'],
+  });
+  assert.deepEqual(byName(unmarked), {
+    accountId: await oidOf(unmarked),
+    userName: unmarked.userName,
+    active: true,
+    entitlements: ['engineering'],
+  });
+  assert.deepEqual(byName(disabled), {
+    accountId: await oidOf(disabled),
+    userName: disabled.userName,
+    ownerId: disabled.employeeId,
+    active: false,
+    entitlements: ['analysts'],
+  });
+  assert.equal(byName(expired)?.active, false, 'a password past its VALID UNTIL cannot sign in');
+  for (const p of filler) assert.equal(byName(p)?.ownerId, p.employeeId);
+  assert.ok(
+    listed.some((a) => a.userName === server.user && a.ownerId === undefined),
+    'jml’s own role',
+  );
+  for (const group of ['analysts', 'engineering', 'list_readers', 'data_owner']) {
+    assert.ok(!listed.some((a) => a.userName === group), `${group} is a group, not an account`);
+  }
+});
+
+void test('listAccounts refuses a cursor it did not hand out', async () => {
+  for (const cursor of ['not-a-cursor', Buffer.from('{"k":"scim","s":2}').toString('base64url')]) {
+    await assert.rejects(connector.listAccounts({ cursor, pageSize: 3 }), (e) => {
+      assert.ok(e instanceof PermanentConnectorError);
+      assert.match(e.message, /listing cursor is not one/);
+      return true;
+    });
+  }
+  await assert.rejects(connector.listAccounts({ pageSize: 0 }), PermanentConnectorError);
 });
