@@ -1,6 +1,7 @@
 // Turns a validated HR event into a signal on the person's workflow, starting it if needed.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { HrEvent } from '../domain/hr-event';
+import type { TerminationGuardSettings } from '../domain/termination-guard';
 import {
   identityWorkflowId,
   isStale,
@@ -19,11 +20,17 @@ import {
   statusQuery,
   type IdentitySettings,
 } from '../workflows/messages';
+import { admitTermination } from './termination-guard';
 
 export interface IntakeOptions {
   client: Client;
   taskQueue: string;
   settings: IdentitySettings;
+  /**
+   * The mass-termination guard every termination is admitted by (domain/config.ts `guard`); absent:
+   * no guard (configured off).
+   */
+  guard?: TerminationGuardSettings;
 }
 
 export interface IntakeResult {
@@ -31,9 +38,22 @@ export interface IntakeResult {
   /**
    * `accepted`: handed to the person's workflow, which processes it once. `duplicate`: the person's
    * finished run already processed this eventId. `stale`: it predates that run's termination (an old
-   * event re-sent), so nothing was started.
+   * event re-sent), so nothing was started. `held`: a termination the mass-termination guard holds
+   * until its approvers decide; nothing of the person's access is touched meanwhile.
    */
-  status: 'accepted' | 'duplicate' | 'stale';
+  status: 'accepted' | 'duplicate' | 'stale' | 'held';
+}
+
+/**
+ * Hands an event on: a termination first to the mass-termination guard (one update), which admits it
+ * or holds it; every other event, and every admitted termination, to the person's workflow.
+ */
+export async function submitHrEvent(options: IntakeOptions, event: HrEvent): Promise<IntakeResult> {
+  if (event.type === 'terminate' && options.guard) {
+    const { outcome } = await admitTermination(options, options.guard, event);
+    if (outcome === 'held') return { workflowId: identityWorkflowId(event.employee.id), status: 'held' };
+  }
+  return deliverHrEvent(options, event);
 }
 
 /**
@@ -42,7 +62,7 @@ export interface IntakeResult {
  * is open is a new one started, and it carries the finished run's processed event ids and last
  * termination, so an old event re-sent after a leaver can never re-hire the person.
  */
-export async function submitHrEvent(
+export async function deliverHrEvent(
   { client, taskQueue, settings }: IntakeOptions,
   event: HrEvent,
 ): Promise<IntakeResult> {

@@ -4,12 +4,15 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../common/logger';
 import type { EvidenceStore } from '../evidence/store';
 import type { IdentitySettings } from '../workflows/messages';
+import type { TerminationGuardSettings } from '../domain/termination-guard';
 
 export interface ApiOptions {
   client: Client;
   namespace: string;
   taskQueue: string;
   settings: IdentitySettings;
+  /** The mass-termination guard terminations are admitted by (api/intake.ts); absent: off. */
+  guard?: TerminationGuardSettings;
   hrWebhookSecret: string;
   apiToken: string;
   /** Verifies personal tokens; without it only the API token is accepted. */

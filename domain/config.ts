@@ -233,6 +233,22 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
           deprovisionDeadline: 3_600_000,
         }),
       applications: z.array(application).min(1),
+      /**
+       * The mass-termination guard (domain/termination-guard.ts): terminations beyond the limit within a
+       * sliding hour are held until one of the approvers decides. Default: on, 50 per hour, no share limit.
+       */
+      guard: z
+        .strictObject({
+          /** Default: true. */
+          enabled: z.boolean().default(true),
+          /** Non-urgent terminations admitted per sliding hour before the rest is held. Default: 50. */
+          maxTerminationsPerHour: z.number().int().positive().default(50),
+          /** Also held beyond this percentage of the workforce (employed people) per hour. Default: none. */
+          maxTerminationsPercent: z.number().positive().max(100).optional(),
+          /** Employee ids who may release or drop held terminations. Default: nobody (then none can be released). */
+          approvers: z.array(employeeIdSchema).default([]),
+        })
+        .default({ enabled: true, maxTerminationsPerHour: 50, approvers: [] }),
       /** The access policy file (roles, entitlements, approvals), relative to this file. Default: policy.yaml. */
       policy: z.string().min(1).default('policy.yaml'),
       /**

@@ -2,7 +2,11 @@
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { reconciliationActivities } from '../activities/reconciliation';
+import { submitHrEvent } from '../api/intake';
 import { evidenceActivities } from '../activities/evidence';
+import { terminationGuardActivities } from '../activities/termination-guard';
+import { deliverHrEvent } from '../api/intake';
 import { withEvidenceMetrics } from '../activities/evidence-metrics';
 import type { Logger } from '../common/logger';
 import type { Connector } from '../connectors/connector';
@@ -11,6 +15,7 @@ import type { JmlConfig } from '../domain/config';
 import type { Policy } from '../domain/policy-schema';
 import type { EvidenceStore } from '../evidence/store';
 import { dataConverterFromEnv } from '../encryption/data-converter';
+import { identitySettingsOf } from './identity-settings';
 
 export interface IdentityWorkerOptions {
   connection: NativeConnection;
@@ -25,8 +30,11 @@ export interface IdentityWorkerOptions {
   logger?: Logger;
   /** Connectors to use instead of the configured ones. */
   connectors?: Map<string, Connector>;
-  /** Where every step's evidence is appended (evidence/); the caller opens and closes it. */
-  evidence: Pick<EvidenceStore, 'append'>;
+  /**
+   * Where every step's evidence is appended (evidence/), and what reconciliation reads and reports
+   * there; the caller opens and closes it.
+   */
+  evidence: Pick<EvidenceStore, 'append' | 'reader'>;
   /**
    * Encrypts and decrypts payloads and failure messages (encryption/); default: the keys from the
    * environment. A workflowBundle should be built with its `failureConverterPath`.
@@ -59,6 +67,18 @@ export async function createIdentityWorker(
         connectors,
         taskChannels: createTaskChannels(options.config.applications, options.logger ?? silentLog),
         logger: options.logger,
+      }),
+      // Released terminations go to the people's workflows the way the intake delivers HR events.
+      ...terminationGuardActivities({ deliver: deliverHrEvent, logger: options.logger }),
+      ...reconciliationActivities({
+        config: options.config,
+        connectors,
+        store: options.evidence.reader,
+        submit: (client, event) =>
+          submitHrEvent(
+            { client, taskQueue: options.taskQueue, settings: identitySettingsOf(options.config) },
+            event,
+          ),
       }),
       // Each record newly written is counted in the process's lifecycle metrics (GET /metrics).
       ...evidenceActivities(

@@ -5,9 +5,11 @@ import { createApi, type ApiOptions } from '../api/server';
 import type { Logger } from '../common/logger';
 import type { LoadedConfig, TemporalSettings } from '../config/load';
 import type { IdentitySettings } from '../workflows/messages';
+import { guardSettingsOf } from '../domain/termination-guard';
 import type { EvidenceStore } from '../evidence/store';
 import { openEvidenceStore } from './evidence-store';
 import { createIdentityWorker } from './identity-worker';
+import { identitySettingsOf } from './identity-settings';
 import { checkSearchAttributes, connectClient, connectWorker } from './temporal';
 
 export interface RunningService {
@@ -29,13 +31,7 @@ export interface ServiceOptions {
 }
 
 export function identitySettings(loaded: LoadedConfig): IdentitySettings {
-  const { lifecycle } = loaded.config;
-  return {
-    joinerLeadTimeMs: lifecycle.joinerLeadTime,
-    maxRetryIntervalMs: lifecycle.maxRetryInterval,
-    moverOverlapMs: lifecycle.moverOverlap,
-    deprovisionDeadlineMs: lifecycle.deprovisionDeadline,
-  };
+  return identitySettingsOf(loaded.config);
 }
 
 export async function startService(options: ServiceOptions): Promise<RunningService> {
@@ -63,6 +59,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     settings: identitySettings(loaded),
+    guard: guardSettingsOf(config),
     hrWebhookSecret: config.http.hrWebhookSecret,
     apiToken: config.http.apiToken,
     personalTokenSecret: config.http.personalTokenSecret,
@@ -77,6 +74,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     limits: options.httpLimits,
   });
   await api.listen({ port: options.httpPort ?? config.http.port, host: config.http.host });
+  if (config.guard.enabled && config.guard.approvers.length === 0) {
+    logger.warn(
+      'guard.approvers is empty: terminations the mass-termination guard holds cannot be released until it names approvers',
+    );
+  }
   const { port } = api.server.address() as AddressInfo;
   logger.info(
     { taskQueue: temporal.taskQueue, namespace: temporal.namespace, policyVersion: loaded.policyVersion },
