@@ -1,9 +1,12 @@
 // Keycloak connector: accounts are realm users found by username and tied to the employee by a user
 // attribute (default `jmlEmployeeId`); entitlements are groups and realm roles (keycloak-entitlements.ts);
 // disable sets `enabled: false`; sessions are user and offline sessions (keycloak-sessions.ts).
+import { z } from 'zod';
 import type { AccountRef, AppState } from '../../domain/app-state';
 import type { KeycloakApplicationConfig } from '../../domain/config';
-import type { AccountProfile, Connector } from '../connector';
+import type { AccountPage, AccountProfile, Connector, ListedAccount, ListOptions } from '../connector';
+import { checkPageSize, decodeCursor, encodeCursor } from '../listing-cursor';
+import { settleEach } from '../concurrency';
 import { stateOfNotOwn, type Ownership as OwnershipOf } from '../ownership';
 import { PermanentConnectorError, TransientConnectorError, UnverifiableError } from '../errors';
 import {
@@ -45,6 +48,18 @@ type Ownership = OwnershipOf<{ user: KeycloakUser }, { username: string }>;
 
 /** Groups are read a page at a time; a short page is the last. */
 const GROUP_PAGE = 100;
+/** Users of a listed page whose memberships are read at once. */
+const LISTING_CONCURRENCY = 8;
+
+/**
+ * A listing's position: the offset (`first`) of the next page, and how many users the realm had when
+ * the listing began, so that a page can tell when users came or went under the offsets.
+ */
+const LISTING_CURSOR = z.strictObject({
+  k: z.literal('keycloak'),
+  first: z.number().int().min(1),
+  users: z.number().int().min(0),
+});
 
 export class KeycloakConnector implements Connector {
   readonly appId: string;
@@ -161,6 +176,51 @@ export class KeycloakConnector implements Connector {
     };
   }
 
+  /**
+   * Lists the realm's users a page at a time by offset (`first`/`max`, in Keycloak's username order),
+   * asking for one more than the page to know whether another follows. Each user's groups and role
+   * mappings are read as readState reads them, two requests per user whatever the size of the realm
+   * or its groups: Keycloak answers memberships per user, so no group's member list is ever read.
+   * Offsets shift when users are created or removed between two pages (one may be skipped or listed
+   * twice): the realm's user count is carried in the cursor, and a page that finds it changed says
+   * so. Service-account users, which Keycloak leaves out of its user listing, are clients' and not listed.
+   */
+  async listAccounts(options: ListOptions): Promise<AccountPage> {
+    const size = checkPageSize(this.appId, options.pageSize);
+    const at = decodeCursor(this.appId, options.cursor, LISTING_CURSOR);
+    const first = at?.first ?? 0;
+    const query = new URLSearchParams({
+      first: String(first),
+      max: String(size + 1),
+      briefRepresentation: 'false',
+    });
+    const [listed, count] = await Promise.all([
+      this.list<KeycloakUser>(`/users?${query.toString()}`),
+      this.userCount(),
+    ]);
+    const users = listed.slice(0, size);
+    const read = new Array<ListedAccount | undefined>(users.length);
+    await settleEach(
+      users.map((user, i) => ({ user, i })),
+      LISTING_CONCURRENCY,
+      async ({ user, i }) => {
+        read[i] = await this.listed(user);
+      },
+    );
+    const changed = at !== undefined && at.users !== count;
+    return {
+      accounts: read.filter((account) => account !== undefined),
+      ...(listed.length > size
+        ? { next: encodeCursor({ k: 'keycloak', first: first + size, users: count }) }
+        : {}),
+      ...(changed
+        ? {
+            unverifiable: `${this.appId}: the realm's users went from ${at.users} to ${count} while they were listed, so a user may have been skipped or listed twice; the next listing sees them as they are`,
+          }
+        : {}),
+    };
+  }
+
   close(): Promise<void> {
     // fetch keeps no connection that needs closing.
     return Promise.resolve();
@@ -273,6 +333,34 @@ export class KeycloakConnector implements Connector {
       (mapping.mappings ?? []).map((r) => clientRoleEntitlement(mapping.client ?? clientId, r.name)),
     );
     return [...realm, ...clients];
+  }
+
+  /** A listed user with its groups and roles; undefined when it was removed before they were read. */
+  private async listed(user: KeycloakUser): Promise<ListedAccount | undefined> {
+    const path = userPath(user.id);
+    let entitlements: string[];
+    try {
+      const [groups, roles] = await Promise.all([this.groupsOf(path), this.roleMappings(path)]);
+      entitlements = [...groups, ...roles].sort();
+    } catch (error) {
+      if (error instanceof PermanentConnectorError && !(await this.userById(user.id))) return undefined;
+      throw error;
+    }
+    const ownerId = ownerOf(user, this.config.ownerAttribute);
+    return {
+      accountId: user.id,
+      userName: user.username,
+      ...(ownerId ? { ownerId } : {}),
+      active: user.enabled === true,
+      entitlements,
+    };
+  }
+
+  private async userCount(): Promise<number> {
+    const { body } = await this.http.request('GET', '/users/count');
+    if (typeof body !== 'number')
+      throw new UnverifiableError(`${this.appId}: GET /users/count did not answer with a number`);
+    return body;
   }
 
   private async userById(id: string): Promise<KeycloakUser | undefined> {

@@ -4,9 +4,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KeycloakApplicationConfig } from '../../domain/config';
-import type { AccountProfile } from '../../connectors/connector';
+import type { AccountProfile, ListedAccount } from '../../connectors/connector';
 import { PermanentConnectorError, TransientConnectorError, UnverifiableError } from '../../connectors/errors';
 import { KeycloakConnector } from '../../connectors/keycloak/keycloak-connector';
+import { prepareRealm } from '../../scripts/lib/keycloak-realm';
 import { freePort } from '../../scripts/lib/ports';
 import {
   adminClient,
@@ -392,5 +393,88 @@ void test('the service-account token is reused until shortly before it expires, 
     assert.equal((await tokenRequests()) - before, 2, 'a new token once the old one is near its expiry');
   } finally {
     await admin('PUT', `${base}/clients/${jml!.id}`, jml);
+  }
+});
+
+void test('listAccounts pages through every user of the realm once, with owner, enabled state, groups and roles', async () => {
+  // A realm of its own, so the listing is compared with everything in it.
+  const realm = { ...kc, ...(await prepareRealm(kc.server, { realm: 'jml-listing' })) };
+  const at = `/admin/realms/${realm.realm}`;
+  const lister = new KeycloakConnector(configFor(realm));
+  try {
+    await admin('POST', `${at}/groups`, { name: 'staff' });
+    const [staff] = (await admin('GET', `${at}/groups?search=staff&exact=true`)) as { id: string }[];
+    await admin('POST', `${at}/groups/${staff!.id}/children`, { name: 'night' });
+    await admin('POST', `${at}/roles`, { name: 'auditor' });
+    const create = async (username: string, owner?: string, enabled = true) => {
+      await admin('POST', `${at}/users`, {
+        username,
+        email: `${username}@elsewhere.example`,
+        firstName: 'Listed',
+        lastName: 'Person',
+        enabled,
+        attributes: owner ? { [realm.ownerAttribute]: [owner] } : {},
+      });
+      const [found] = (await admin('GET', `${at}/users?username=${username}&exact=true`)) as { id: string }[];
+      return found!.id;
+    };
+    const owned = await create('list.owned', 'E3901');
+    const unowned = await create('list.unowned');
+    const disabled = await create('list.disabled', 'E3902', false);
+    const fillers = ['list.f1', 'list.f2', 'list.f3', 'list.f4', 'list.f5'];
+    for (const [i, name] of fillers.entries()) await create(name, `E391${i}`);
+    const [night] = (await admin('GET', `${at}/groups/${staff!.id}/children`)) as { id: string }[];
+    await admin('PUT', `${at}/users/${owned}/groups/${staff!.id}`);
+    await admin('PUT', `${at}/users/${owned}/groups/${night!.id}`);
+    const auditor = await admin('GET', `${at}/roles/auditor`);
+    await admin('POST', `${at}/users/${owned}/role-mappings/realm`, [auditor]);
+    await admin('PUT', `${at}/users/${unowned}/groups/${staff!.id}`);
+
+    const listed: ListedAccount[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await lister.listAccounts({ cursor, pageSize: 3 });
+      assert.equal(page.unverifiable, undefined);
+      assert.ok(page.accounts.length <= 3);
+      listed.push(...page.accounts);
+      cursor = page.next;
+      pages += 1;
+    } while (cursor);
+    assert.equal(pages, 3);
+
+    const everyone = (await admin('GET', `${at}/users?max=1000`)) as { id: string }[];
+    assert.deepEqual(listed.map((a) => a.accountId).sort(), everyone.map((u) => u.id).sort());
+    assert.equal(new Set(listed.map((a) => a.accountId)).size, listed.length, 'each user once');
+    const find = (id: string) => listed.find((a) => a.accountId === id);
+    assert.deepEqual(find(owned), {
+      accountId: owned,
+      userName: 'list.owned',
+      ownerId: 'E3901',
+      active: true,
+      entitlements: ['role:auditor', 'staff', 'staff/night'],
+    });
+    assert.deepEqual(find(unowned), {
+      accountId: unowned,
+      userName: 'list.unowned',
+      active: true,
+      entitlements: ['staff'],
+    });
+    assert.deepEqual(find(disabled), {
+      accountId: disabled,
+      userName: 'list.disabled',
+      ownerId: 'E3902',
+      active: false,
+      entitlements: [],
+    });
+
+    // A user created between two pages moves the offsets: the page that notices says so.
+    const first = await lister.listAccounts({ pageSize: 3 });
+    await create('list.a-late', 'E3920');
+    const second = await lister.listAccounts({ cursor: first.next, pageSize: 3 });
+    assert.match(second.unverifiable ?? '', /went from 8 to 9 while they were listed/);
+  } finally {
+    await lister.close();
+    await admin('DELETE', `/admin/realms/${realm.realm}`);
   }
 });
