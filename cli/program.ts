@@ -12,6 +12,7 @@ import { ENVIRONMENT, EXIT_CODES } from './help-text';
 import { planCommand } from './plan';
 import { reportCommand } from './report';
 import { retryCommand } from './retry';
+import { skipCommand } from './skip';
 import { statusCommand } from './status';
 import { taskCommands } from './tasks';
 import { tokenCommand } from './token';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   eventCommand(program);
   statusCommand(program);
   retryCommand(program);
+  skipCommand(program);
   planCommand(program);
   approvalCommands(program);
   taskCommands(program);

@@ -23,6 +23,7 @@ export function describeApp(app: AppProgress): string {
       return `${app.appId}: failing${attempt}${problem}`;
     case 'unverifiable':
     case 'held-by-other':
+    case 'skipped':
       return `${app.appId}: ${app.status}${problem}`;
   }
 }

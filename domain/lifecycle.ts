@@ -18,6 +18,8 @@ export function identityWorkflowId(employeeId: string): string {
  * `unverifiable`: the application could not show everything (memberships not visible, an account
  * that cannot be tied to anyone); `held-by-other`: the account with the person's userName is someone
  * else's and was not touched. Both need a person (NeedsAttention), and neither counts as verified.
+ * `skipped`: an operator set a leaver's application aside with a justification; it is never called
+ * verified, and a follow-up retries it until it is.
  */
 export const APP_STEP_STATUSES = [
   'working',
@@ -26,6 +28,7 @@ export const APP_STEP_STATUSES = [
   'failing',
   'unverifiable',
   'held-by-other',
+  'skipped',
 ] as const;
 export type AppStepStatus = (typeof APP_STEP_STATUSES)[number];
 
@@ -47,9 +50,12 @@ export interface LeaverAppReport {
   /**
    * `verified`: read back (or attested) clean. `held-by-other`: the account with the person's
    * userName belongs to someone else (`heldBy`); it was not touched and the person holds nothing there.
+   * `skipped`: an operator set it aside (`skip`); nothing is verified, and `verifiedState` is only what
+   * the application last showed. Its follow-up is in the report's `followUps` once it verified it.
    */
-  outcome: 'verified' | 'held-by-other';
+  outcome: 'verified' | 'held-by-other' | 'skipped';
   heldBy?: string;
+  skip?: SkipDecision;
   deprovision: DeprovisionMode;
   revoked: string[];
   disabled: boolean;
@@ -76,6 +82,24 @@ export interface LeaverReport {
   completedAt: string;
   policyVersion: string;
   applications: LeaverAppReport[];
+  /** The skipped applications, as their follow-ups later verified them. */
+  followUps?: LeaverAppReport[];
+}
+
+/** An operator asks to set one of a leaver's applications aside, from the Temporal UI, the CLI or the API. */
+export interface SkipRequest {
+  appId: string;
+  /** Why it cannot be fixed now: mandatory. */
+  reason: string;
+  /** Who decided: their name or employee id, as they give it. */
+  by: string;
+}
+
+/** A skip as the workflow took it: who, why, through which door, when. */
+export interface SkipDecision extends SkipRequest {
+  /** `temporal-ui` (the signal) or `api` (the update behind the CLI and the HTTP API). */
+  via: string;
+  at: string;
 }
 
 /** Evidence that one application holds what the plan says. */

@@ -11,6 +11,7 @@ import type {
   LeaverAppReport,
   LeaverReport,
   ManualTask,
+  SkipDecision,
 } from './lifecycle';
 import type { AccessPlan } from './policy';
 
@@ -35,14 +36,7 @@ export interface SettledStep {
 export function stepEvidence(settled: SettledStep): EvidenceInput[] {
   const { workflowId, employment, event, step } = settled;
   const employeeId = event.employee.id;
-  const key = (kind: EvidenceInput['kind'], appId?: string, part?: string) =>
-    evidenceKey({
-      workflowId,
-      employment,
-      step: part ? `${event.eventId}:${part}` : event.eventId,
-      appId,
-      kind,
-    });
+  const key = stepKey({ workflowId, employment }, event.eventId);
   const records: EvidenceInput[] = [
     {
       key: key('hr-event'),
@@ -106,6 +100,8 @@ export function stepEvidence(settled: SettledStep): EvidenceInput[] {
   }
   for (const app of settled.leaver?.applications ?? [])
     records.push(...leaverRecords(key, employeeId, step, app));
+  for (const app of settled.leaver?.followUps ?? [])
+    records.push(...leaverRecords(followUpKey(key), employeeId, 'follow-up', app));
   for (const request of settled.joiner?.approvals ?? [])
     records.push(...approvalRecords(key, employeeId, request));
   for (const task of settled.tasks ?? []) records.push(...taskRecords(key, employeeId, task));
@@ -120,13 +116,62 @@ function withDrift(record: EvidenceInput, drift: string[] | undefined): Evidence
 
 type KeyOf = (kind: EvidenceInput['kind'], appId?: string, part?: string) => string;
 
+/** The follow-up of a skipped application writes under the leaver's event id and `:follow-up`. */
+const followUpKey =
+  (key: KeyOf): KeyOf =>
+  (kind, appId, part) =>
+    key(kind, appId, part ? `follow-up:${part}` : 'follow-up');
+
+/** The records a leaver's follow-up writes once it has verified its skipped applications. */
+export function followUpEvidence(
+  ids: Pick<SettledStep, 'workflowId' | 'employment'>,
+  eventId: string,
+  employeeId: string,
+  apps: LeaverAppReport[],
+): EvidenceInput[] {
+  const key = stepKey(ids, eventId);
+  return apps.flatMap((app) => leaverRecords(followUpKey(key), employeeId, 'follow-up', app));
+}
+
+/** An operator's skip of one of a leaver's applications: written at once, and again (the same key) at the end. */
+export function skipEvidence(
+  ids: Pick<SettledStep, 'workflowId' | 'employment'>,
+  eventId: string,
+  employeeId: string,
+  skip: SkipDecision,
+): EvidenceInput {
+  return skipRecord(stepKey(ids, eventId), employeeId, 'leaver', skip);
+}
+
+function skipRecord(key: KeyOf, employeeId: string, step: EvidenceStep, skip: SkipDecision): EvidenceInput {
+  return {
+    key: key('override', skip.appId, 'skip'),
+    employeeId,
+    appId: skip.appId,
+    occurredAt: skip.at,
+    kind: 'override',
+    body: { action: 'skip', step, by: skip.by, via: skip.via, reason: skip.reason },
+  };
+}
+
+function stepKey(ids: Pick<SettledStep, 'workflowId' | 'employment'>, eventId: string): KeyOf {
+  return (kind, appId, part) =>
+    evidenceKey({
+      workflowId: ids.workflowId,
+      employment: ids.employment,
+      step: part ? `${eventId}:${part}` : eventId,
+      appId,
+      kind,
+    });
+}
+
 function readBack(
   recordKey: string,
   employeeId: string,
   appId: string,
   step: EvidenceStep,
   app: Pick<LeaverAppReport, 'verifiedState' | 'verifiedAt' | 'evidence'> & {
-    outcome?: LeaverAppReport['outcome'];
+    outcome?: 'verified' | 'held-by-other';
   },
 ): EvidenceInput {
   return {
@@ -170,8 +215,14 @@ function leaverRecords(
         ...(app.attempts > 0 ? { attempts: app.attempts } : {}),
       },
     },
-    readBack(key('read-back', app.appId), employeeId, app.appId, step, app),
   ];
+  // Never a read-back that could pass for verification: the operator's skip is what is on record.
+  if (app.outcome === 'skipped') {
+    if (app.skip) records.push(skipRecord(key, employeeId, step, app.skip));
+    return records;
+  }
+  const settled = { ...app, outcome: app.outcome };
+  records.push(readBack(key('read-back', app.appId), employeeId, app.appId, step, settled));
   if (app.attestation) {
     records.push({
       key: key('attestation', app.appId, app.attestation.taskId),

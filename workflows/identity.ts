@@ -21,6 +21,7 @@ import {
   type EmploymentMemory,
   type ApprovalDecision,
   type ManualFulfilment,
+  type SkipRequest,
   type TaskCompletion,
 } from '../domain/lifecycle';
 import type {
@@ -38,7 +39,7 @@ import type { SettledStep } from '../domain/step-evidence';
 import { activities } from './activities-proxy';
 import { AppLocks } from './app-locks';
 import { runJoiner, type StepContext } from './joiner';
-import { runLeaver } from './leaver';
+import { followUpSkipped, runLeaver } from './leaver';
 import { ApprovalGate } from './approval-gate';
 import { ManualTasks } from './manual-tasks';
 import {
@@ -47,6 +48,8 @@ import {
   decisionSignal,
   hrEventSignal,
   retrySignal,
+  skipSignal,
+  skipUpdate,
   statusQuery,
   taskDoneSignal,
   type IdentitySettings,
@@ -179,6 +182,30 @@ class IdentityRun {
     setHandler(retrySignal, ({ appId }) => this.progress.requestRetry(appId), {
       description: 'Try failing applications again now. Input: {} for all, or {"appId": "crm"}.',
     });
+    setHandler(
+      skipSignal,
+      (request) => {
+        const why = this.skipRefusal(request);
+        if (why) log.warn('skip refused', { appId: request?.appId, why });
+        else this.skip(request, 'temporal-ui');
+      },
+      {
+        description:
+          'Operator: set a leaver\'s application aside: {"appId", "reason", "by"}. It is never called ' +
+          'verified; a follow-up retries it after the leaver.',
+      },
+    );
+    setHandler(skipUpdate, (request) => this.skip(request, 'api'), {
+      validator: (request: SkipRequest) => {
+        const why = this.skipRefusal(request);
+        if (why)
+          throw refusalOf(
+            why,
+            this.progress.list().some((a) => a.appId === request?.appId),
+          );
+      },
+      description: 'Like the skip signal, but a skip that cannot be taken is rejected at once with why.',
+    });
     setHandler(statusQuery, () => this.status(), {
       description: 'Stage, what the workflow waits for, plan, per-application progress and reports.',
     });
@@ -261,6 +288,7 @@ class IdentityRun {
         continue;
       }
       await this.process(event);
+      if (event.type === 'terminate') await this.followUp();
       if (this.progress.stage === 'left' && this.state.queue.length === 0 && this.state.lastLeaver) {
         await condition(allHandlersFinished);
         if (this.state.queue.length === 0) {
@@ -347,6 +375,20 @@ class IdentityRun {
         this.remember(this.state.queue.shift()!, 'superseded');
       }
     }
+    this.progress.describe('waiting for HR events');
+  }
+
+  /**
+   * The applications an operator skipped in the leaver just settled: tried again until each is read
+   * back clean, then on record as the leaver's follow-up. The person's next event waits for it.
+   */
+  private async followUp(): Promise<void> {
+    const leaver = this.state.lastLeaver;
+    const skipped = leaver?.applications.filter((a) => a.outcome === 'skipped') ?? [];
+    if (!leaver || skipped.length === 0 || leaver.followUps) return;
+    const employee = this.state.employee!;
+    leaver.followUps = await followUpSkipped(this.ctx, employee, skipped);
+    await this.evidence.followedUp(leaver.eventId, leaver.followUps);
     this.progress.describe('waiting for HR events');
   }
 
@@ -444,6 +486,22 @@ class IdentityRun {
         return;
       }
     }
+  }
+
+  /** Why this skip cannot be taken now; undefined when it can. */
+  private skipRefusal(request: SkipRequest): string | undefined {
+    const why = this.progress.skipRefusal(request);
+    if (why) return why;
+    if (this.state.manualApps[request.appId])
+      return `${request.appId} is done by hand: its leaver task's attestation settles it, not a skip`;
+    return this.current?.event.type === 'terminate' ? undefined : 'no leaver is running';
+  }
+
+  private skip(request: SkipRequest, via: string) {
+    const decision = this.progress.skip(request, via);
+    log.warn('leaver application skipped by an operator', { appId: decision.appId, via });
+    this.evidence.skipped(this.current!.event.eventId, decision);
+    return decision;
   }
 
   /**

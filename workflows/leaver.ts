@@ -2,7 +2,7 @@
 // application, read back, shows nothing left.
 import { ActivityFailure, TimeoutFailure } from '@temporalio/workflow';
 import type { AccountRef, AppState } from '../domain/app-state';
-import { deprovisionGaps } from '../domain/app-state';
+import { deprovisionGaps, unverifiableState } from '../domain/app-state';
 import type { Employee } from '../domain/hr-event';
 import type { DeprovisionMode } from '../domain/config';
 import type { LeaverAppReport, LeaverReport, ManualFulfilment } from '../domain/lifecycle';
@@ -11,7 +11,7 @@ import { activities } from './activities-proxy';
 import { accountIn, recordAccount, type StepContext } from './joiner';
 import { withStallWatch } from './stall-watch';
 import { summaries } from './summaries';
-import { untilVerified } from './until-verified';
+import { SkippedByOperator, untilVerified, type UntilVerifiedOptions } from './until-verified';
 
 export async function runLeaver(
   ctx: StepContext,
@@ -27,66 +27,124 @@ export async function runLeaver(
 
   const reports = await withStallWatch(ctx.progress, () =>
     Promise.all(
-      applications.map(async ({ id: appId, deprovision, manual }): Promise<LeaverAppReport> => {
-        if (manual) return leaveByHand(ctx, eventId, account, appId, deprovision, manual);
-        const done = { revoked: new Set<string>(), disabled: false, deleted: false, sessionsEnded: 0 };
-        // Everything jml's record or an earlier read-back shows: each is confirmed gone.
-        const known = new Set(ctx.granted[appId] ?? []);
-        const {
-          value: state,
-          attempts,
-          verifiedAt,
-        } = await untilVerified(ctx.progress, appId, ctx.maxRetryIntervalMs, async () => {
-          const result = await activities.deprovisionInApp
-            .executeWithOptions({ summary: summaries.deprovision(appId, employee.id, deprovision) }, [
-              { appId, account: accountIn(ctx, appId, employee), known: [...known] },
-            ])
-            .catch((error: unknown) => {
-              // An attempt that timed out (its worker lost) may have removed things: what it saw first counts.
-              const seen = beforeSeenBy(error);
-              seen?.entitlements.forEach((e) => {
-                known.add(e);
-                done.revoked.add(e);
-              });
-              if (seen?.active) done.disabled = true;
-              throw error;
-            });
-          recordAccount(ctx, appId, result.before);
-          result.before.entitlements.forEach((e) => known.add(e));
-          result.revoked.forEach((e) => done.revoked.add(e));
-          done.disabled ||= result.disabled;
-          done.deleted ||= result.deleted;
-          done.sessionsEnded += result.sessionsEnded;
-          const state = await activities.readAppState.executeWithOptions(
-            { summary: summaries.readBack(appId, employee.id) },
-            [{ appId, account: accountIn(ctx, appId, employee), known: [...known], everything: true }],
-          );
-          recordAccount(ctx, appId, state);
-          return {
-            value: state,
-            gaps: deprovisionGaps(state, deprovision),
-            unverifiable: Boolean(state.unverifiable),
-            heldBy: state.heldBy,
-          };
-        });
-        return {
-          appId,
-          outcome: state.heldBy ? 'held-by-other' : 'verified',
-          ...(state.heldBy ? { heldBy: state.heldBy } : {}),
-          deprovision,
-          revoked: [...done.revoked].filter((e) => !state.entitlements.includes(e)).sort(),
-          disabled: done.disabled,
-          deleted: done.deleted,
-          sessionsEnded: done.sessionsEnded,
-          attempts,
-          verifiedState: state,
-          verifiedAt,
-          evidence: 'read-back',
-        };
-      }),
+      applications.map(({ id: appId, deprovision, manual }) =>
+        manual
+          ? leaveByHand(ctx, eventId, account, appId, deprovision, manual)
+          : deprovisionApp(ctx, employee, appId, deprovision, { skippable: true }),
+      ),
     ),
   );
   return { eventId, startedAt, completedAt: new Date().toISOString(), policyVersion, applications: reports };
+}
+
+/**
+ * The follow-up of a leaver's skipped applications: each is tried again, with the same unbounded
+ * backoff, until it is read back clean. It cannot be skipped again.
+ */
+export async function followUpSkipped(
+  ctx: StepContext,
+  employee: Employee,
+  skipped: LeaverAppReport[],
+): Promise<LeaverAppReport[]> {
+  ctx.progress.begin(skipped.map((a) => a.appId));
+  ctx.progress.describe(
+    `follow-up: removing all access in ${skipped.map((a) => a.appId).join(', ')}, skipped in the leaver`,
+  );
+  return withStallWatch(ctx.progress, () =>
+    Promise.all(skipped.map((app) => deprovisionApp(ctx, employee, app.appId, app.deprovision))),
+  );
+}
+
+/** Removes everything in one application and reads it back until it shows nothing left. */
+async function deprovisionApp(
+  ctx: StepContext,
+  employee: Employee,
+  appId: string,
+  deprovision: DeprovisionMode,
+  options: UntilVerifiedOptions = {},
+): Promise<LeaverAppReport> {
+  const done = { revoked: new Set<string>(), disabled: false, deleted: false, sessionsEnded: 0 };
+  // Everything jml's record or an earlier read-back shows: each is confirmed gone.
+  const known = new Set(ctx.granted[appId] ?? []);
+  let lastSeen: AppState | undefined;
+  try {
+    const {
+      value: state,
+      attempts,
+      verifiedAt,
+    } = await untilVerified(
+      ctx.progress,
+      appId,
+      ctx.maxRetryIntervalMs,
+      async () => {
+        const result = await activities.deprovisionInApp
+          .executeWithOptions({ summary: summaries.deprovision(appId, employee.id, deprovision) }, [
+            { appId, account: accountIn(ctx, appId, employee), known: [...known] },
+          ])
+          .catch((error: unknown) => {
+            // An attempt that timed out (its worker lost) may have removed things: what it saw first counts.
+            const seen = beforeSeenBy(error);
+            seen?.entitlements.forEach((e) => {
+              known.add(e);
+              done.revoked.add(e);
+            });
+            if (seen?.active) done.disabled = true;
+            throw error;
+          });
+        recordAccount(ctx, appId, result.before);
+        lastSeen = result.before;
+        result.before.entitlements.forEach((e) => known.add(e));
+        result.revoked.forEach((e) => done.revoked.add(e));
+        done.disabled ||= result.disabled;
+        done.deleted ||= result.deleted;
+        done.sessionsEnded += result.sessionsEnded;
+        const state = await activities.readAppState.executeWithOptions(
+          { summary: summaries.readBack(appId, employee.id) },
+          [{ appId, account: accountIn(ctx, appId, employee), known: [...known], everything: true }],
+        );
+        recordAccount(ctx, appId, state);
+        lastSeen = state;
+        return {
+          value: state,
+          gaps: deprovisionGaps(state, deprovision),
+          unverifiable: Boolean(state.unverifiable),
+          heldBy: state.heldBy,
+        };
+      },
+      options,
+    );
+    return {
+      appId,
+      outcome: state.heldBy ? 'held-by-other' : 'verified',
+      ...(state.heldBy ? { heldBy: state.heldBy } : {}),
+      deprovision,
+      revoked: [...done.revoked].filter((e) => !state.entitlements.includes(e)).sort(),
+      disabled: done.disabled,
+      deleted: done.deleted,
+      sessionsEnded: done.sessionsEnded,
+      attempts,
+      verifiedState: state,
+      verifiedAt,
+      evidence: 'read-back',
+    };
+  } catch (error) {
+    if (!(error instanceof SkippedByOperator)) throw error;
+    // Nothing is verified: what was done so far is reported, and the follow-up finishes the rest.
+    return {
+      appId,
+      outcome: 'skipped',
+      skip: error.decision,
+      deprovision,
+      revoked: [...done.revoked].filter((e) => !lastSeen?.entitlements.includes(e)).sort(),
+      disabled: done.disabled,
+      deleted: done.deleted,
+      sessionsEnded: done.sessionsEnded,
+      attempts: error.attempts,
+      verifiedState: lastSeen ?? unverifiableState('skipped before it was read back'),
+      verifiedAt: error.decision.at,
+      evidence: 'read-back',
+    };
+  }
 }
 
 /** What a failed deprovisioning attempt recorded in its last heartbeat before it was lost. */

@@ -7,6 +7,8 @@ import type {
   ApprovalRequest,
   IdentityStatus,
   ManualTask,
+  SkipDecision,
+  SkipRequest,
   TaskCompletion,
 } from '../domain/lifecycle';
 
@@ -30,6 +32,13 @@ export interface DriftFinding {
   grant: string[];
 }
 export const driftSignal = defineSignal<[DriftFinding]>('drift');
+/**
+ * Operator, from the Temporal UI: set one of a leaver's applications aside with a justification. The
+ * leaver finishes with it `skipped` (never verified) and a follow-up retries it; invalid ones are ignored.
+ */
+export const skipSignal = defineSignal<[SkipRequest]>('skip');
+/** The same skip as an update (the CLI and HTTP API): an invalid one is rejected at once with the reason. */
+export const skipUpdate = defineUpdate<SkipDecision, [SkipRequest]>('skipApp');
 export const statusQuery = defineQuery<IdentityStatus>('status');
 /** An approver's decision, sent from the Temporal UI; invalid ones are recorded and ignored. */
 export const decisionSignal = defineSignal<[ApprovalDecision]>('decision');

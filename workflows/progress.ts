@@ -8,6 +8,8 @@ import type {
   LifecycleStage,
   ManualTask,
   ScheduledRevocation,
+  SkipDecision,
+  SkipRequest,
 } from '../domain/lifecycle';
 import { LifecycleStageKey, NeedsAttentionKey } from './messages';
 
@@ -21,6 +23,8 @@ const needsAPerson = (app: AppProgress): app is AppProgress & { status: Attentio
 const RETRYABLE = new Set<AppStepStatus>(['failing', 'unverifiable']);
 /** How long an application may take to answer before it shows as stalled (NeedsAttention). */
 export const STALLED_AFTER_MS = 5_000;
+const MAX_SKIP_REASON = 2000;
+const MAX_SKIP_BY = 128;
 
 export class Progress {
   stage: LifecycleStage;
@@ -28,6 +32,8 @@ export class Progress {
   private activity = 'waiting for HR events';
   private apps = new Map<string, AppProgress>();
   private retryNow = new Set<string>();
+  /** Applications an operator set aside in the current leaver, and who decided. */
+  private skips = new Map<string, SkipDecision>();
   private attentionFlag = false;
   private approvals: ApprovalRequest[] = [];
   private scheduled: ScheduledRevocation[] = [];
@@ -71,6 +77,7 @@ export class Progress {
   begin(appIds: string[]): void {
     this.apps = new Map(appIds.map((appId) => [appId, { appId, status: 'working', attempts: 0 }]));
     this.retryNow.clear();
+    this.skips.clear();
     this.flagged.clear();
     this.lateSince = undefined;
     this.syncAttention();
@@ -158,6 +165,47 @@ export class Progress {
     return this.retryNow.has(appId);
   }
 
+  /** Why this skip cannot be taken now (in words for the operator); undefined when it can. */
+  skipRefusal(request: SkipRequest): string | undefined {
+    const { appId, reason, by } = (request ?? {}) as Partial<SkipRequest>;
+    if (typeof appId !== 'string' || !appId) return 'appId is mandatory';
+    if (typeof reason !== 'string' || !reason.trim()) return 'a justification (reason) is mandatory';
+    if (reason.length > MAX_SKIP_REASON) return `the reason is longer than ${MAX_SKIP_REASON} characters`;
+    if (typeof by !== 'string' || !by.trim()) return 'who decides (by) is mandatory';
+    if (by.length > MAX_SKIP_BY) return `by is longer than ${MAX_SKIP_BY} characters`;
+    if (this.stage !== 'leaving')
+      return `only a leaver's application can be skipped; this person is ${this.stage}`;
+    const app = this.apps.get(appId);
+    if (!app) return `the leaver has no step in application "${appId}"`;
+    if (app.status === 'skipped') return `${appId} is already skipped`;
+    if (app.status === 'verified' || app.status === 'held-by-other')
+      return `${appId} is already settled (${app.status}): there is nothing to skip`;
+    return undefined;
+  }
+
+  /** Sets the application aside (the caller checked skipRefusal); its step gives way at once. */
+  skip(request: SkipRequest, via: string): SkipDecision {
+    const decision: SkipDecision = {
+      appId: request.appId,
+      reason: request.reason.trim(),
+      by: request.by.trim(),
+      via,
+      at: new Date().toISOString(),
+    };
+    this.skips.set(request.appId, decision);
+    this.update(request.appId, {
+      status: 'skipped',
+      callingSince: undefined,
+      lastProblem: `skipped by ${decision.by}: ${decision.reason}; a follow-up retries it after the leaver`,
+    });
+    return decision;
+  }
+
+  /** The operator's skip of this application in the current step, if there is one. */
+  skipOf(appId: string): SkipDecision | undefined {
+    return this.skips.get(appId);
+  }
+
   private syncAttention(): void {
     const attention = this.lateSince !== undefined || [...this.apps.values()].some(needsAPerson);
     if (attention !== this.attentionFlag) {
@@ -177,6 +225,11 @@ export class Progress {
     }
     const failing = apps.filter((a) => RETRYABLE.has(a.status)).map((a) => a.appId);
     if (failing.length) lines.push('', `Send the \`retry\` signal to try ${failing.join(', ')} again now.`);
+    if (this.stage === 'leaving' && failing.length)
+      lines.push(
+        '',
+        'If one cannot be fixed now, send the `skip` signal: {"appId", "reason", "by"} (a follow-up retries it).',
+      );
     if (this.approvals.length) {
       lines.push(
         '',

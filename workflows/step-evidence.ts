@@ -3,9 +3,9 @@
 import { CancellationScope, isCancellation, log, patched, workflowInfo } from '@temporalio/workflow';
 import type { EvidenceInput } from '../domain/evidence-record';
 import { evidenceKey } from '../domain/evidence-record';
-import type { AppProgress } from '../domain/lifecycle';
+import type { AppProgress, LeaverAppReport, SkipDecision } from '../domain/lifecycle';
 import { employmentOf } from '../domain/lifecycle';
-import { stepEvidence, type SettledStep } from '../domain/step-evidence';
+import { followUpEvidence, skipEvidence, stepEvidence, type SettledStep } from '../domain/step-evidence';
 import { evidence } from './activities-proxy';
 import type { AttentionStatus } from './progress';
 import { summaries } from './summaries';
@@ -34,6 +34,27 @@ export class StepEvidence {
   /** The leaver was not verified everywhere by its deadline. */
   deadlineMissed(eventId: string, deadline: string): void {
     this.attention(eventId, 'leaver', 'deadline-missed', 0, `not verified everywhere by ${deadline}`);
+  }
+
+  /** An operator set one of the leaver's applications aside: on record at once, not at the end. */
+  skipped(eventId: string, skip: SkipDecision): void {
+    if (!recordsEvidence()) return;
+    const record = skipEvidence(this.ids(), eventId, this.employeeId, skip);
+    this.pending.push(
+      CancellationScope.nonCancellable(() =>
+        this.write(eventId, [record], summaries.override(skip.appId, 'skip')),
+      ),
+    );
+  }
+
+  /** The follow-up of the leaver of `eventId` verified its skipped applications. */
+  async followedUp(eventId: string, apps: LeaverAppReport[]): Promise<void> {
+    if (!recordsEvidence()) return;
+    await this.write(eventId, followUpEvidence(this.ids(), eventId, this.employeeId, apps));
+  }
+
+  private ids() {
+    return { workflowId: this.workflowId, employment: this.employment };
   }
 
   async settled(step: SettledStep): Promise<void> {

@@ -28,5 +28,6 @@ export const summaries = {
   stallWatch: 'flag an application call that does not answer',
   evidence: (eventId: string, records: number) => `record ${records} evidence record(s) of event ${eventId}`,
   attention: (appId: string, reason: string) => `record that ${appId} needs attention (${reason})`,
+  override: (appId: string, action: string) => `record the operator's ${action} of ${appId}`,
   deprovisionDeadline: (deadline: string) => `flag the leaver if not verified by ${deadline}`,
 } as const;

@@ -1,7 +1,13 @@
 // The loop every application step runs in: act, read the application back, and repeat with
 // backoff until the read-back matches. Failures flag NeedsAttention instead of giving up.
-import { ActivityFailure, ApplicationFailure, condition, isCancellation } from '@temporalio/workflow';
-import type { AppStepStatus } from '../domain/lifecycle';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+} from '@temporalio/workflow';
+import type { AppStepStatus, SkipDecision } from '../domain/lifecycle';
 import type { Progress } from './progress';
 import { summaries } from './summaries';
 
@@ -23,7 +29,53 @@ export interface Verified<T> {
 
 const FIRST_BACKOFF_MS = 1000;
 
+/** An operator set the application aside (the `skip` signal or update): the step gives way at once. */
+export class SkippedByOperator extends Error {
+  constructor(
+    readonly decision: SkipDecision,
+    readonly attempts: number,
+  ) {
+    super(`skipped by ${decision.by}: ${decision.reason}`);
+  }
+}
+
+export interface UntilVerifiedOptions {
+  /** A skip of this application ends the loop with SkippedByOperator, even mid-attempt (a leaver's). */
+  skippable?: boolean;
+}
+
 export async function untilVerified<T>(
+  progress: Progress,
+  appId: string,
+  maxRetryIntervalMs: number,
+  attempt: () => Promise<Attempt<T>>,
+  { skippable = false }: UntilVerifiedOptions = {},
+): Promise<Verified<T>> {
+  if (!skippable) return loop(progress, appId, maxRetryIntervalMs, attempt);
+  let settled = false;
+  const skipped = () => progress.skipOf(appId) !== undefined;
+  // One wait for the skip for the whole loop; it also ends when the loop does, so nothing lingers.
+  const skipRequested = condition(() => settled || skipped());
+  const scope = new CancellationScope();
+  // Cancelling the loop's scope withdraws the attempt in flight or the backoff it waits in.
+  const looping = scope.run(() => loop(progress, appId, maxRetryIntervalMs, attempt));
+  try {
+    return await Promise.race([
+      looping,
+      skipRequested.then(() => {
+        if (settled) return looping;
+        scope.cancel();
+        looping.catch(() => undefined);
+        const attempts = progress.list().find((a) => a.appId === appId)?.attempts ?? 0;
+        throw new SkippedByOperator(progress.skipOf(appId)!, attempts);
+      }),
+    ]);
+  } finally {
+    settled = true;
+  }
+}
+
+async function loop<T>(
   progress: Progress,
   appId: string,
   maxRetryIntervalMs: number,

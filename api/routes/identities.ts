@@ -1,4 +1,4 @@
-// A person's status and an operator's retry: operator acts, so the API token only.
+// A person's status and an operator's retry and skip: operator acts, so the API token only.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -12,6 +12,7 @@ import { identityStatus } from '../intake';
 import type { ApiOptions } from '../options';
 import { retryApplications, retryBodySchema } from '../retry';
 import { settled } from '../settled';
+import { skipApplication, skipBodySchema } from '../skip';
 import { withTemporal } from '../temporal-unavailable';
 
 const params = z.object({ employeeId: employeeIdSchema });
@@ -83,6 +84,49 @@ export function identityRoutes(app: FastifyInstance, options: ApiOptions, deadli
       const accepted = settled(outcome, 'retry_refused');
       request.log.info({ employeeId, appId: body.appId, retrying: accepted.retrying }, 'retry requested');
       return reply.code(202).send(accepted);
+    },
+  );
+
+  routes.post(
+    '/v1/identities/:employeeId/skip',
+    {
+      config: { invalidParams: 'invalid_employee_id', invalidBody: 'invalid_skip' },
+      onRequest: operatorsOnly,
+      schema: {
+        tags: ['Identities'],
+        operationId: 'skipApplication',
+        summary: "Set one of a leaver's applications aside, with a justification",
+        description:
+          'Sends the workflow its `skipApp` update. The leaver finishes with the application `skipped` ' +
+          '(never verified, shown on the certificate), the skip is on the evidence record at once, and a ' +
+          'follow-up retries the application until it is read back clean.',
+        security: [{ bearer: [] }],
+        params,
+        body: skipBodySchema,
+        response: {
+          200: z.object({
+            appId: z.string(),
+            reason: z.string(),
+            by: z.string(),
+            via: z.string(),
+            at: z.string().describe('when the workflow took the skip'),
+          }),
+          ...bearerErrors,
+          404: notFound,
+          409: z
+            .object({ error: z.literal('skip_refused'), message: z.string() })
+            .describe('the skip cannot be taken now, and why (no leaver running, already verified, ...)'),
+        },
+      },
+    },
+    async (request) => {
+      const { employeeId } = request.params;
+      const outcome = await withTemporal(options.client, deadlineMs, () =>
+        skipApplication(options.client, employeeId, request.body),
+      );
+      const decision = settled(outcome, 'skip_refused');
+      request.log.warn({ employeeId, appId: decision.appId }, 'leaver application skipped by an operator');
+      return decision;
     },
   );
 }

@@ -11,6 +11,7 @@ const EXPECTED: Record<string, string[]> = {
   event: ['--wait', '--wait-timeout', '--poll-interval'],
   status: ['--json'],
   retry: ['--app', '--json'],
+  skip: ['--app', '--reason', '--by', '--json'],
   plan: ['--diff', '--json'],
   approvals: ['--approver', '--json'],
   approve: ['--as', '--reason', '--json'],
