@@ -13,7 +13,7 @@ export function handleErrors(
   options: { maxBodyBytes: number; temporalDeadlineMs: number },
 ) {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
-    const answer = answerFor(error, request.routeOptions.config, options);
+    const answer = answerFor(error, request.routeOptions.config, options, request.routeOptions.bodyLimit);
     if (answer.status === 503) request.log.warn({ err: error.message }, 'Temporal unavailable');
     else if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
     return reply.code(answer.status).headers(answer.headers).type('application/json').send(answer.body);
@@ -41,6 +41,7 @@ function answerFor(
   error: FastifyError | HttpError,
   config: { invalidBody?: string; invalidParams?: string },
   options: { maxBodyBytes: number; temporalDeadlineMs: number },
+  limit?: number,
 ): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof RequestValidationError) {
@@ -48,9 +49,10 @@ function answerFor(
     return new HttpError(400, { error: name, problems: describeIssues(error.zodError) });
   }
   if (error.statusCode === 413) {
+    // A route may take more than the default (POST /v1/hr/roster: http.maxRosterBytes).
     return new HttpError(413, {
       error: 'payload_too_large',
-      message: `body exceeds ${options.maxBodyBytes} bytes`,
+      message: `body exceeds ${limit ?? options.maxBodyBytes} bytes`,
     });
   }
   if (isTemporalUnavailable(error)) return temporalUnavailable(options.temporalDeadlineMs);

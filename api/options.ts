@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../common/logger';
+import type { RosterSnapshots } from '../evidence/roster-snapshots';
 import type { EvidenceStore } from '../evidence/store';
 import type { IdentitySettings } from '../workflows/messages';
 import type { TerminationGuardSettings } from '../domain/termination-guard';
@@ -33,6 +34,13 @@ export interface ApiOptions {
    * routes; without it they answer 503. Never a second one: the embedded store is one process's.
    */
   evidence?: Pick<EvidenceStore, 'reader'>;
+  /**
+   * What each HR source's roster last told jml, kept beside the evidence (evidence/roster-snapshots.ts),
+   * for POST /v1/hr/roster; without it that route answers 503.
+   */
+  rosters?: RosterSnapshots;
+  /** The largest roster POST /v1/hr/roster takes (`http.maxRosterBytes`). Default 16 MiB. */
+  maxRosterBytes?: number;
   /** Whether this process's worker is running (readiness); without it only Temporal's pollers count. */
   workerRunning?: () => boolean;
   limits?: Partial<ServerLimits>;

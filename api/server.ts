@@ -19,6 +19,7 @@ import { healthRoutes } from './routes/health';
 import { hrEventRoutes } from './routes/hr-events';
 import { identityRoutes } from './routes/identities';
 import { metricsRoutes } from './routes/metrics';
+import { rosterRoutes } from './routes/roster';
 import { taskRoutes } from './routes/tasks';
 import { zodValidatorCompiler } from './validation';
 
@@ -60,6 +61,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   const deadline = limits.temporalDeadlineMs;
   healthRoutes(app, options, limits);
   hrEventRoutes(app, options, deadline);
+  rosterRoutes(app, options, deadline);
   identityRoutes(app, options, deadline);
   approvalRoutes(app, options, deadline);
   taskRoutes(app, options, deadline);
@@ -69,6 +71,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     ['/healthz', ['GET']],
     ['/readyz', ['GET']],
     ['/v1/hr/events', ['POST']],
+    ['/v1/hr/roster', ['POST']],
     ['/v1/identities/:employeeId', ['GET']],
     ['/v1/identities/:employeeId/retry', ['POST']],
     ['/v1/approvals', ['GET']],

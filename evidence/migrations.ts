@@ -1,5 +1,7 @@
 // The store's schema, as numbered migrations applied in order when a writer opens the store, each in
 // the transaction that records it in evidence_migrations. One dialect for PGlite and PostgreSQL.
+import { RECONCILIATION_MIGRATION } from './reconciliation-schema';
+import { ROSTER_MIGRATION } from './roster-schema';
 import type { SqlClient } from './sql';
 
 interface Migration {
@@ -79,6 +81,8 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX evidence_records_hr_events ON evidence_records (occurred_at, id) WHERE kind = 'hr-event';
     `,
   },
+  ROSTER_MIGRATION,
+  RECONCILIATION_MIGRATION,
 ];
 
 /** Any constant will do: it only has to be the same for every jml that opens the store. */
