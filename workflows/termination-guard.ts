@@ -427,7 +427,10 @@ class TerminationGuard {
   private describe(): void {
     const { limit, admittedInWindow, held, decisions, rejectedDecisions } = this.status();
     const approvers = this.settings.approvers.join(', ') || 'nobody (guard.approvers is empty)';
+    // A continued run has no static summary (continue-as-new does not carry one): the details name it.
     const lines = [
+      '**Mass-termination guard**',
+      '',
       held.length > 0
         ? `**Holding ${held.length} termination(s)** until a guard approver (${approvers}) decides.`
         : 'Admitting terminations: nothing is held.',
