@@ -209,6 +209,8 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
         /** A bearer token that reads /metrics and nothing else (for scrapers); absent: only the API token does. */
         metricsToken: secretRef.optional(),
         maxBodyBytes: z.number().int().positive().default(65_536),
+        /** The largest roster POST /v1/hr/roster takes (a whole company in one body). Default: 16 MiB. */
+        maxRosterBytes: z.number().int().positive().default(16_777_216),
         signatureTolerance: durationSchema.default(300_000),
       }),
       lifecycle: z

@@ -10,6 +10,7 @@ import { EvidenceConflictError, EvidenceInputError } from './errors';
 import { migrate } from './migrations';
 import { canonicalTime, GENESIS_HASH, recordHash, type HashedRecord } from './record-hash';
 import { INSERT_RECORD, insertValues, RECORD_COLUMNS, recordFrom, type StoredRecord } from './record-rows';
+import { RosterSnapshots } from './roster-snapshots';
 import { connect, type EvidenceLocation } from './settings';
 import { signerFrom, type Signer } from './signing';
 import {
@@ -31,6 +32,8 @@ export interface AppendResult {
 const MAX_ATTEMPTS = 5;
 
 export class EvidenceStore {
+  private rosterSnapshots?: RosterSnapshots;
+
   private constructor(
     private readonly sql: SqlClient,
     private readonly signer: Signer,
@@ -55,6 +58,11 @@ export class EvidenceStore {
   /** The connection, for the reads of queries.ts (certificates, exports, reports) in the same process. */
   get reader(): SqlQueryable {
     return this.sql;
+  }
+
+  /** What each HR source's roster last told jml (migration 3), kept beside the records on this connection. */
+  get rosters(): RosterSnapshots {
+    return (this.rosterSnapshots ??= new RosterSnapshots(this.sql));
   }
 
   /** Validates and appends one record; see the class comment for what a repeated key does. */

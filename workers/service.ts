@@ -71,6 +71,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     logger,
     workerRunning: () => worker.getState() === 'RUNNING',
     evidence,
+    rosters: evidence.rosters,
+    maxRosterBytes: config.http.maxRosterBytes,
     limits: options.httpLimits,
   });
   await api.listen({ port: options.httpPort ?? config.http.port, host: config.http.host });

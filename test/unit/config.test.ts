@@ -144,6 +144,7 @@ void describe('loadConfig', () => {
     assert.equal(config.http.host, '127.0.0.1');
     assert.equal(config.http.port, 8080);
     assert.equal(config.http.maxBodyBytes, 65_536);
+    assert.equal(config.http.maxRosterBytes, 16_777_216);
     assert.deepEqual(config.lifecycle, {
       joinerLeadTime: 86_400_000,
       maxRetryInterval: 60_000,
