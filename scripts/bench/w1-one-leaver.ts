@@ -10,6 +10,7 @@ import { actionsSinceLastSignal, type ActionCount } from './actions';
 import { estateConfig, groupIds, scriptedLeaver, seedPeople, startEstate } from './estate';
 import type { Floor } from './floor';
 import { hrEvent, person, postEvent } from './hr';
+import { guardLine, withGuardAbove } from './guard';
 import { fmt, ratio, stats } from './stats';
 
 export async function oneLeaverAtATime(
@@ -25,7 +26,7 @@ export async function oneLeaverAtATime(
     groups: ['g1', 'g2'],
     prefix: options.deprovision === 'delete' ? 'del' : 'app',
   });
-  const loaded = estateConfig(estate, options.deprovision);
+  const loaded = withGuardAbove(estateConfig(estate, options.deprovision), options.people);
   const taskQueue = `bench-w1-${options.deprovision}`;
   const service = await startService({
     loaded,
@@ -90,6 +91,7 @@ export async function oneLeaverAtATime(
     console.log(
       `W1 one leaver at a time, ${options.applications} SCIM applications ${options.latencyMs} ms away, 2 groups each, deprovision: ${options.deprovision}, ${options.people} people`,
     );
+    console.log(guardLine(options.people));
     console.log(`  jml, HR event 202 → every application verified:  ${fmt(jml)}`);
     console.log(`  sequential script, same removals, no workflow:   ${fmt(scriptStats)}`);
     console.log(`  Temporal floor, no-op activities of the same shape: ${fmt(floorStats)}`);

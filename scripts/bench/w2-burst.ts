@@ -9,6 +9,7 @@ import { startService } from '../../workers/service';
 import { estateConfig, seedPeople, startEstate } from './estate';
 import type { Floor } from './floor';
 import { hrEvent, person, postEvent } from './hr';
+import { guardLine, withGuardAbove } from './guard';
 import { ratio } from './stats';
 
 /** HR events in flight at once while the burst is sent (below the API's 32 connections per client). */
@@ -27,7 +28,7 @@ export async function burstOfLeavers(
     prefix: 'bst',
   });
   const service = await startService({
-    loaded: estateConfig(estate, 'disable'),
+    loaded: withGuardAbove(estateConfig(estate, 'disable'), options.leavers),
     temporal: { address, namespace: 'default', taskQueue: 'bench-w2' },
     logger: createLogger('bench').child({}, { level: 'warn' }),
     httpPort: 0,
@@ -73,6 +74,7 @@ export async function burstOfLeavers(
     console.log(
       `W2 ${options.leavers} leavers at once, 2 SCIM applications ${options.latencyMs} ms away, 2 groups each`,
     );
+    console.log(guardLine(options.leavers));
     console.log(
       `  jml: makespan ${(makespan / 1000).toFixed(1)} s (all HR events accepted after ${(sent / 1000).toFixed(1)} s), ${(options.leavers / (makespan / 1000)).toFixed(1)} leavers/s; finished ${finished.length}, every application verified for ${verified.length}, lost ${options.leavers - finished.length}`,
     );
