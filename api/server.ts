@@ -15,6 +15,7 @@ import { DEFAULT_LIMITS, type ApiOptions } from './options';
 import { answerWithRequestId, requestIdOf } from './request-id';
 import { approvalRoutes } from './routes/approvals';
 import { evidenceRoutes } from './routes/evidence';
+import { guardRoutes } from './routes/guard';
 import { healthRoutes } from './routes/health';
 import { hrEventRoutes } from './routes/hr-events';
 import { identityRoutes } from './routes/identities';
@@ -64,6 +65,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   rosterRoutes(app, options, deadline);
   identityRoutes(app, options, deadline);
   approvalRoutes(app, options, deadline);
+  guardRoutes(app, options, deadline);
   taskRoutes(app, options, deadline);
   evidenceRoutes(app, options);
   metricsRoutes(app, options, limits);
