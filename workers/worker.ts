@@ -10,6 +10,7 @@ import { payloadKeysFromEnv } from '../encryption/payload-keys';
 import { openEvidenceStore } from './evidence-store';
 import { createIdentityWorker } from './identity-worker';
 import { metricsListenFromEnv, serveMetrics } from './metrics-server';
+import { reconciliationScheduleId, registerReconciliationSchedule } from './reconciliation-schedule';
 import { checkSearchAttributes, connectClient, connectWorker } from './temporal';
 
 const logger = createLogger('jml-worker');
@@ -31,6 +32,15 @@ async function main(): Promise<void> {
   const dataConverter = encryptedDataConverter(keys);
   const client = await connectClient({ ...settings, address }, dataConverter);
   await checkSearchAttributes(client, settings.namespace);
+  const schedule = await registerReconciliationSchedule(
+    client,
+    settings.taskQueue,
+    loaded.config.reconciliation,
+  );
+  logger.info(
+    { scheduleId: reconciliationScheduleId(settings.taskQueue), schedule },
+    'reconciliation schedule registered',
+  );
   await client.connection.close();
   const connection = await connectWorker({ ...settings, address });
   const evidence = await openEvidenceStore(loaded.config);
