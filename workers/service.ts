@@ -10,6 +10,7 @@ import type { EvidenceStore } from '../evidence/store';
 import { openEvidenceStore } from './evidence-store';
 import { createIdentityWorker } from './identity-worker';
 import { identitySettingsOf } from './identity-settings';
+import { reconciliationScheduleId, registerReconciliationSchedule } from './reconciliation-schedule';
 import { checkSearchAttributes, connectClient, connectWorker } from './temporal';
 
 export interface RunningService {
@@ -81,6 +82,15 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       'guard.approvers is empty: terminations the mass-termination guard holds cannot be released until it names approvers',
     );
   }
+  const schedule = await registerReconciliationSchedule(client, temporal.taskQueue, config.reconciliation);
+  logger.info(
+    {
+      scheduleId: reconciliationScheduleId(temporal.taskQueue),
+      schedule,
+      interval: config.reconciliation.interval,
+    },
+    'reconciliation schedule registered',
+  );
   const { port } = api.server.address() as AddressInfo;
   logger.info(
     { taskQueue: temporal.taskQueue, namespace: temporal.namespace, policyVersion: loaded.policyVersion },
