@@ -12,6 +12,7 @@ import { ENVIRONMENT, EXIT_CODES } from './help-text';
 import { planCommand } from './plan';
 import { reportCommand } from './report';
 import { retryCommand } from './retry';
+import { rosterCommands } from './roster';
 import { skipCommand } from './skip';
 import { statusCommand } from './status';
 import { taskCommands } from './tasks';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   statusCommand(program);
   retryCommand(program);
   skipCommand(program);
+  rosterCommands(program);
   planCommand(program);
   approvalCommands(program);
   taskCommands(program);

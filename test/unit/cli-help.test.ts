@@ -9,6 +9,8 @@ import { jml } from './cli-run';
 const EXPECTED: Record<string, string[]> = {
   '': ['--timeout', '--version'],
   event: ['--wait', '--wait-timeout', '--poll-interval'],
+  roster: [],
+  'roster import': ['--source', '--format', '--dry-run', '--json'],
   status: ['--json'],
   retry: ['--app', '--json'],
   skip: ['--app', '--reason', '--by', '--json'],
