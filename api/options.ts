@@ -41,6 +41,8 @@ export interface ApiOptions {
   rosters?: RosterSnapshots;
   /** The largest roster POST /v1/hr/roster takes (`http.maxRosterBytes`). Default 16 MiB. */
   maxRosterBytes?: number;
+  /** The configured applications' ids: what `POST /v1/reconciliations` may name. Absent: not checked. */
+  applicationIds?: readonly string[];
   /** Whether this process's worker is running (readiness); without it only Temporal's pollers count. */
   workerRunning?: () => boolean;
   limits?: Partial<ServerLimits>;
