@@ -8,9 +8,10 @@ import type { AccountRef, AppState, ReadOptions } from '../../domain/app-state';
 import { unverifiableState } from '../../domain/app-state';
 import type { ScimApplicationConfig } from '../../domain/config';
 import { settleEach } from '../concurrency';
-import type { AccountProfile, Connector } from '../connector';
+import type { AccountPage, AccountProfile, Connector, ListOptions } from '../connector';
 import { stateOfNotOwn, type Ownership as OwnershipOf } from '../ownership';
 import { PermanentConnectorError, UnverifiableError } from '../errors';
+import { ScimAccountListing } from './scim-account-listing';
 import { discoverCapabilities, type ScimCapabilities } from './scim-capabilities';
 import { GroupDirectory, quote } from './scim-groups';
 import { ScimHttp, ScimRequestError } from './scim-http';
@@ -43,6 +44,7 @@ export class ScimConnector implements Connector {
   private readonly memberships: MembershipReader;
   private readonly changes: MemberChanges;
   private readonly owner: OwnerAttribute;
+  private readonly accounts: ScimAccountListing;
   /** What a changed User is asked to be answered with: what a reading of it needs. */
   private readonly answerQuery: string;
   private capabilities: Promise<ScimCapabilities> | undefined;
@@ -69,6 +71,14 @@ export class ScimConnector implements Connector {
     );
     this.changes = new MemberChanges(config.id, this.http, this.groups);
     this.owner = new OwnerAttribute(config.ownerAttribute ?? 'externalId');
+    this.accounts = new ScimAccountListing(
+      config.id,
+      this.http,
+      this.listing,
+      this.groups,
+      this.memberships,
+      this.owner,
+    );
     const attributes = ['userName', 'active', 'groups', this.owner.name].join(',');
     this.answerQuery = `?${new URLSearchParams({ attributes }).toString()}`;
   }
@@ -229,6 +239,12 @@ export class ScimConnector implements Connector {
       if (error instanceof UnverifiableError) return unverifiableState(error.message);
       throw error;
     }
+  }
+
+  /** Every account, a page at a time, with its owner, `active` and groups (scim-account-listing.ts). */
+  async listAccounts(options: ListOptions): Promise<AccountPage> {
+    await this.learnCapabilities();
+    return this.accounts.page(options);
   }
 
   close(): Promise<void> {

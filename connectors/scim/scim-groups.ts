@@ -4,7 +4,7 @@
 import type { ScimHttp } from './scim-http';
 import type { ScimListing, ScimResource } from './scim-listing';
 
-interface GroupSummary extends ScimResource {
+export interface GroupSummary extends ScimResource {
   displayName: string;
 }
 
@@ -51,9 +51,15 @@ export class GroupDirectory {
 
   /** Every group's displayName, listed afresh. */
   async allNames(): Promise<string[]> {
+    return (await this.all()).map((g) => g.displayName);
+  }
+
+  /** Every group with a displayName (its id and name), listed afresh. */
+  async all(): Promise<GroupSummary[]> {
     const groups = await this.listing.all<GroupSummary>('Groups', NAME_ONLY);
-    for (const g of groups) if (typeof g.displayName === 'string') this.remember(g.id, g.displayName);
-    return groups.map((g) => g.displayName).filter((n) => typeof n === 'string');
+    const named = groups.filter((g) => typeof g.displayName === 'string');
+    for (const g of named) this.remember(g.id, g.displayName);
+    return named;
   }
 
   forget(displayName: string): void {

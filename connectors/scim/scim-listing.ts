@@ -16,12 +16,24 @@ const MAX_PAGES = 10_000;
 
 interface ListBody {
   totalResults?: unknown;
+  startIndex?: unknown;
   Resources?: unknown;
+}
+
+/** One page of a list as the server answered it. */
+export interface ListPage<T> {
+  resources: T[];
+  /** totalResults, where the server says it. */
+  total: number | undefined;
+  /** The startIndex the server says the page begins at, where it says it. */
+  startIndex: number | undefined;
 }
 
 export class ScimListing {
   /** What each collection's filter has shown it can do, shared by every call to this application. */
   readonly filterTrust: Record<Collection, FilterTrust> = { Users: 'unknown', Groups: 'unknown' };
+  /** Set once the server refused (400) a list that carried `count` and took it without: never sent again. */
+  private countRefused = false;
 
   constructor(
     private readonly appId: string,
@@ -62,6 +74,32 @@ export class ScimListing {
   }
 
   /**
+   * One page from `startIndex`, asking for `count` resources. A server that refuses `count` (400)
+   * while it takes the same request without it is asked without it from then on: its own page size
+   * then decides, and the caller takes what it needs of the answer.
+   */
+  async page<T extends ScimResource>(
+    collection: Collection,
+    startIndex: number,
+    count: number,
+    params: Record<string, string> = {},
+  ): Promise<ListPage<T>> {
+    const query = new URLSearchParams(params);
+    query.set('startIndex', String(startIndex));
+    if (!this.countRefused) query.set('count', String(count));
+    try {
+      const { body } = await this.http.request('GET', `/${collection}?${query.toString()}`);
+      return parseList<T>(body);
+    } catch (error) {
+      if (this.countRefused || !(error instanceof ScimRequestError && error.status === 400)) throw error;
+      query.delete('count');
+      const { body } = await this.http.request('GET', `/${collection}?${query.toString()}`);
+      this.countRefused = true;
+      return parseList<T>(body);
+    }
+  }
+
+  /**
    * Every resource for which `matches` holds, asking the server to filter by `filter` where it can.
    * The answer is checked: a filtered list with a resource that does not match means the filter was
    * ignored, and an error answer means it is not supported; either way the whole collection is
@@ -94,9 +132,14 @@ export function isFilterRefusal(error: unknown): boolean {
   return error instanceof ScimRequestError && (error.status === 400 || error.status === 501);
 }
 
-function parseList<T>(body: unknown): { resources: T[]; total: number | undefined } {
+function parseList<T>(body: unknown): ListPage<T> {
   const list = (body ?? {}) as ListBody;
   const resources = Array.isArray(list.Resources) ? (list.Resources as T[]) : [];
   const total = typeof list.totalResults === 'number' ? list.totalResults : undefined;
-  return { resources: resources.filter((r) => r && typeof (r as { id?: unknown }).id === 'string'), total };
+  const startIndex = typeof list.startIndex === 'number' ? list.startIndex : undefined;
+  return {
+    resources: resources.filter((r) => r && typeof (r as { id?: unknown }).id === 'string'),
+    total,
+    startIndex,
+  };
 }

@@ -98,6 +98,24 @@ export class MembershipReader {
     return this.isMember(member, name);
   }
 
+  /**
+   * What a listing may take the Users' `groups` for: `proven` once it has shown memberships it was
+   * checked against, `unproven` while the server may keep it but has not been checked here, and
+   * `unusable` where it does not (no such attribute, caught leaving a membership out, or the
+   * application reads another source).
+   */
+  userGroupsStanding(): 'proven' | 'unproven' | 'unusable' {
+    if (!this.sources().includes('user-groups')) return 'unusable';
+    if (!this.userGroupsKept && !this.userGroupsPossible()) return 'unusable';
+    return this.proven.has('user-groups') ? 'proven' : 'unproven';
+  }
+
+  /** What a listing's check of the Users' `groups` against the groups' own member lists showed. */
+  judgeUserGroups(verdict: 'proven' | 'unusable'): void {
+    if (verdict === 'proven') this.proven.add('user-groups');
+    else this.unusable.add('user-groups');
+  }
+
   /** The value that stands for this user in a group's `members`. */
   valueOf(user: Member): string {
     return this.memberValue === 'userName' ? user.userName : user.id;
@@ -108,7 +126,11 @@ export class MembershipReader {
     return MEMBERSHIP_SOURCES.slice(start).filter((s) => !this.unusable.has(s));
   }
 
-  private async fromUser(user: Member): Promise<string[] | undefined> {
+  /**
+   * The displayNames the User's own `groups` names; undefined while the server has not shown that it
+   * keeps that attribute (an empty one proves nothing until then).
+   */
+  async fromUser(user: Member): Promise<string[] | undefined> {
     if (!this.userGroupsKept && !this.userGroupsPossible()) return undefined;
     const refs = Array.isArray(user.groups) ? user.groups : [];
     if (refs.length === 0) return this.userGroupsKept ? [] : undefined;

@@ -1,7 +1,8 @@
 // A reverse proxy in front of a real scim2-server that makes it behave like the SCIM servers found
 // in the wild: each quirk rewrites requests or answers the way such a server does, so the connector
 // meets filters ignored or unsupported, userNames in `members.value`, forced paging, `count` refused,
-// 501 on the filtered member-removal path, externalId dropped, and userNames that are not unique.
+// paging ignored, 501 on the filtered member-removal path, externalId dropped, and userNames that are
+// not unique.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { freePort } from '../../scripts/lib/ports';
 
@@ -16,6 +17,10 @@ export const SCIM_QUIRKS = [
   'forced-paging',
   /** A request with `count` is refused with 400. */
   'count-rejected',
+  /** startIndex and count are ignored: every list answers with the whole collection. */
+  'paging-ignored',
+  /** startIndex is ignored: every list answers from the first resource (with forced-paging, never past it). */
+  'start-index-ignored',
   /**
    * PATCH paths with a value filter (`members[value eq "…"]`) answer 501 Not Implemented; a member is
    * removed with `{"op": "remove", "path": "members", "value": [{"value": id}]}` instead.
@@ -134,6 +139,8 @@ export async function startScimQuirksProxy(
       }
     }
     if (has('forced-paging') && isList) query.set('count', '2');
+    if ((has('paging-ignored') || has('start-index-ignored')) && isList) query.delete('startIndex');
+    if (has('paging-ignored') && isList) query.delete('count');
 
     if (body && has('externalid-dropped')) {
       delete body.externalId;
