@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health';
 import { hrEventRoutes } from './routes/hr-events';
 import { identityRoutes } from './routes/identities';
 import { metricsRoutes } from './routes/metrics';
+import { reconciliationRoutes } from './routes/reconciliations';
 import { rosterRoutes } from './routes/roster';
 import { taskRoutes } from './routes/tasks';
 import { zodValidatorCompiler } from './validation';
@@ -68,6 +69,7 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
   guardRoutes(app, options, deadline);
   taskRoutes(app, options, deadline);
   evidenceRoutes(app, options);
+  reconciliationRoutes(app, options, deadline);
   metricsRoutes(app, options, limits);
   for (const [url, methods] of [
     ['/healthz', ['GET']],
@@ -82,6 +84,8 @@ export async function createApi(options: ApiOptions): Promise<FastifyInstance> {
     ['/v1/tasks/:taskId', ['POST']],
     ['/v1/evidence', ['GET']],
     ['/v1/evidence/leavers/:employeeId', ['GET']],
+    ['/v1/reconciliations', ['POST']],
+    ['/v1/reconciliations/:runId', ['GET']],
     ['/metrics', ['GET']],
   ] as const) {
     onlyMethods(app, url, [...methods]);

@@ -71,6 +71,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     signatureToleranceMs: config.http.signatureTolerance,
     logger,
     workerRunning: () => worker.getState() === 'RUNNING',
+    applicationIds: config.applications.map((app) => app.id),
     evidence,
     rosters: evidence.rosters,
     maxRosterBytes: config.http.maxRosterBytes,
