@@ -7,17 +7,12 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { HrEvent, HrEventType } from '../domain/hr-event';
 import { identityWorkflowId } from '../domain/lifecycle';
 import type { RosterEmployee } from '../domain/roster';
-import {
-  diffRoster,
-  rosterEvent,
-  type HashedRow,
-  type RosterDifference,
-  type RosterPerson,
-} from '../domain/roster-diff';
+import { diffRoster, type RosterDifference } from '../domain/roster-diff';
 import type { RosterSnapshots } from '../evidence/roster-snapshots';
 import { LifecycleStageKey } from '../workflows/messages';
 import { submitHrEvent, type IntakeOptions, type IntakeResult } from './intake';
-import { rosterEventId, rowHash, snapshotId } from './roster-ids';
+import { snapshotId } from './roster-ids';
+import { hashRows, planEvent, type PlannedEvent } from './roster-plan';
 import { withTemporal } from './temporal-unavailable';
 
 export interface RosterImportRequest {
@@ -99,14 +94,6 @@ export function importRoster(
   return turn;
 }
 
-interface Planned {
-  difference: RosterDifference;
-  event: HrEvent;
-  /** The person as the roster leaves them once this event is accepted. */
-  after: RosterPerson;
-  changed?: string[];
-}
-
 async function runImport(
   options: RosterImportOptions,
   request: RosterImportRequest,
@@ -114,11 +101,11 @@ async function runImport(
   const { rosters, client, deadlineMs } = options;
   const { source } = request;
   const [people, last] = await Promise.all([rosters.people(source), rosters.lastImport(source)]);
-  const rows: HashedRow[] = request.employees.map((row) => ({ row, hash: rowHash(row) }));
+  const rows = hashRows(request.employees);
   const differences = diffRoster(people, rows);
   const returning = await leftAlready(client, deadlineMs, differences);
   const occurredAt = new Date().toISOString();
-  const planned = differences.map((difference) => plan(difference, source, occurredAt, returning));
+  const planned = differences.map((difference) => planEvent(difference, { source, occurredAt, returning }));
   const snapshot = snapshotId(
     source,
     rows.map(({ row, hash }) => ({ employeeId: row.id, hash })),
@@ -168,46 +155,7 @@ async function runImport(
   return result;
 }
 
-function plan(
-  difference: RosterDifference,
-  source: string,
-  occurredAt: string,
-  returning: ReadonlySet<string>,
-): Planned {
-  const { employeeId } = difference;
-  const sentBefore = difference.before?.eventsSent ?? 0;
-  const rehire =
-    difference.kind === 'new' && (difference.before?.status === 'terminated' || returning.has(employeeId));
-  const type: HrEventType =
-    difference.kind === 'missing'
-      ? 'terminate'
-      : difference.kind === 'changed'
-        ? 'change'
-        : rehire
-          ? 'rehire'
-          : 'hire';
-  const hash = difference.kind === 'missing' ? undefined : difference.row.hash;
-  const eventId = rosterEventId(source, employeeId, sentBefore, type, hash);
-  const event = rosterEvent(difference, { eventId, source, occurredAt, rehire });
-  const after: RosterPerson =
-    difference.kind === 'missing'
-      ? { employeeId, status: 'terminated', eventsSent: sentBefore + 1 }
-      : {
-          employeeId,
-          status: 'active',
-          rowHash: difference.row.hash,
-          row: difference.row.row,
-          eventsSent: sentBefore + 1,
-        };
-  return {
-    difference,
-    event,
-    after,
-    ...(difference.kind === 'changed' ? { changed: difference.fields } : {}),
-  };
-}
-
-function summaryOf({ event, changed }: Planned): RosterEventSummary {
+function summaryOf({ event, changed }: PlannedEvent): RosterEventSummary {
   return {
     eventId: event.eventId,
     type: event.type,
