@@ -3,18 +3,20 @@
 // disabled account carries the ppolicy lock `pwdAccountLockedTime`. The account is addressed by the DN
 // jml recorded; changes to the entry itself assert its employeeNumber (assertion-control.ts), and a
 // person's groups are read from their entry's memberOf once the server has shown it keeps it.
-import { AndFilter, Attribute, Change, EqualityFilter } from 'ldapts';
+import { AndFilter, Attribute, Change, EqualityFilter, OrFilter, PresenceFilter } from 'ldapts';
 import type { Client, Entry, Filter } from 'ldapts';
 import type { AccountRef, AppState, ReadOptions } from '../../domain/app-state';
 import type { LdapApplicationConfig } from '../../domain/config';
-import type { AccountProfile, Connector } from '../connector';
+import type { AccountPage, AccountProfile, Connector, ListedAccount, ListOptions } from '../connector';
 import { stateOfNotOwn, type Ownership as OwnershipOf } from '../ownership';
 import { settleEach } from '../concurrency';
 import { PermanentConnectorError, TransientConnectorError, UnverifiableError } from '../errors';
 import { entitlementsOf, memberOfValues } from './ad-memberships';
 import { isAssertionFailed, onlyIf } from './assertion-control';
-import { escapeDnValue, sameDn } from './dn';
+import { directoryPage, dnKey } from './directory-listing';
+import { escapeDnValue, parseDn, sameDn } from './dn';
 import { findEntry, memberChange, values } from './entries';
+import { groupsOfMembers } from './group-members';
 import { LdapSession } from './ldap-session';
 import { hasCode, RESULT } from './result-codes';
 
@@ -38,6 +40,19 @@ const OWNER_ATTRIBUTE = 'employeeNumber';
 const ENTRY_ATTRIBUTES = [OWNER_ATTRIBUTE, LOCK_ATTRIBUTE, 'memberOf'];
 /** Membership changes under way at once for one account. */
 const MEMBERSHIP_CONCURRENCY = 8;
+/**
+ * What makes an entry under usersDn an account: a person (inetOrgPerson and its kin), an `account`,
+ * anything with a uid, or an entry that can bind with a password (service accounts).
+ */
+const ACCOUNT_FILTER = new OrFilter({
+  filters: [
+    new EqualityFilter({ attribute: 'objectClass', value: 'person' }),
+    new EqualityFilter({ attribute: 'objectClass', value: 'account' }),
+    new EqualityFilter({ attribute: 'objectClass', value: 'simpleSecurityObject' }),
+    new PresenceFilter({ attribute: 'uid' }),
+  ],
+});
+const LISTED_ATTRIBUTES = ['uid', ...ENTRY_ATTRIBUTES];
 const LOCK = new Change({
   operation: 'replace',
   modification: new Attribute({ type: LOCK_ATTRIBUTE, values: [PERMANENT_LOCK] }),
@@ -173,8 +188,65 @@ export class LdapConnector implements Connector {
     });
   }
 
+  /**
+   * Lists the accounts under usersDn a page at a time in DN order (directory-listing.ts), each with
+   * its employeeNumber, whether it carries the ppolicy lock, and the groups it is in: from memberOf
+   * once that has matched a search of the groups, else from one search of the groups per fifty of
+   * the page's accounts that answers with only their memberships (group-members.ts), never a group's
+   * whole member list.
+   */
+  async listAccounts(options: ListOptions): Promise<AccountPage> {
+    return this.run('list accounts', async (client) => {
+      const page = await directoryPage(client, {
+        appId: this.appId,
+        baseDn: this.config.usersDn,
+        filter: ACCOUNT_FILTER,
+        attributes: LISTED_ATTRIBUTES,
+        cursor: options.cursor,
+        pageSize: options.pageSize,
+      });
+      const held = await this.entitlementsOfPage(client, page.entries);
+      return {
+        accounts: page.entries.map((entry, i) => this.listed(entry, held[i] ?? [])),
+        ...(page.next ? { next: page.next } : {}),
+        ...(page.unverifiable ? { unverifiable: page.unverifiable } : {}),
+      };
+    });
+  }
+
   close(): Promise<void> {
     return this.session.close();
+  }
+
+  private listed(entry: Entry, entitlements: string[]): ListedAccount {
+    const rdn = parseDn(entry.dn)?.[0];
+    const uids = values(entry, 'uid');
+    const named = rdn?.type.toLowerCase() === 'uid' ? rdn.value : undefined;
+    const ownerId = values(entry, OWNER_ATTRIBUTE)[0];
+    return {
+      accountId: entry.dn,
+      userName: named ?? uids[0] ?? rdn?.value ?? entry.dn,
+      ...(ownerId ? { ownerId } : {}),
+      active: values(entry, LOCK_ATTRIBUTE).length === 0,
+      entitlements,
+    };
+  }
+
+  /** The groups of each entry of a page, as entitlementsOf finds them for one. */
+  private async entitlementsOfPage(client: Client, entries: Entry[]): Promise<string[][]> {
+    const fromMemberOf = entries.map((entry) => entitlementsOf(memberOfValues(entry), this.config.groupsDn));
+    if (this.memberOfKept) return fromMemberOf;
+    const found = await groupsOfMembers(
+      client,
+      this.config.groupsDn,
+      entries.map((entry) => entry.dn),
+      (group) => this.entitlementName(group),
+    );
+    const searched = entries.map((entry) => found.get(dnKey(entry.dn)) ?? []);
+    if (this.memberOfKept === undefined && searched.some((names) => names.length)) {
+      this.memberOfKept = searched.every((names, i) => names.join('\n') === fromMemberOf[i]!.join('\n'));
+    }
+    return searched;
   }
 
   private userDn(userName: string): string {

@@ -4,6 +4,9 @@ import { isTransientNetworkError } from '../errors';
 
 export const RESULT = {
   timeLimitExceeded: 3,
+  sizeLimitExceeded: 4,
+  adminLimitExceeded: 11,
+  unavailableCriticalExtension: 12,
   noSuchAttribute: 16,
   constraintViolation: 19,
   typeOrValueExists: 20,
