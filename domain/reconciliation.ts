@@ -49,25 +49,25 @@ const PERSON_STEPS = new Set(['joiner', 'mover', 'leaver']);
 
 /**
  * Each person's standing from their records, oldest first. A step counts once its HR event record says
- * which step it started (a refused, duplicate or merged event started none). People without such a
- * record are absent: jml has never seen them.
+ * which step it started (a refused, duplicate or merged event started none); a step writes its HR event
+ * record first and its plan right after, so a joiner's or mover's plan is the one that follows the last
+ * such event. People without such a record are absent: jml has never seen them.
  */
 export function standingsFrom(rows: Iterable<StandingRow>): Map<string, PersonRecord> {
   const people = new Map<string, PersonRecord>();
-  const plans = new Map<string, RecordedPlan>();
   for (const { employeeId, kind, body } of rows) {
     const fields = (body ?? {}) as Record<string, unknown>;
     const step = typeof fields.step === 'string' ? fields.step : undefined;
     if (!step || !PERSON_STEPS.has(step)) continue;
-    if (kind === 'plan' && step !== 'leaver') {
-      plans.set(employeeId, planOf(fields));
-    } else if (kind === 'hr-event') {
+    if (kind === 'hr-event') {
+      const before = people.get(employeeId);
       people.set(
         employeeId,
-        step === 'leaver'
-          ? { standing: 'left' }
-          : { standing: 'active', plan: plans.get(employeeId) ?? people.get(employeeId)?.plan },
+        step === 'leaver' ? { standing: 'left' } : { standing: 'active', plan: before?.plan },
       );
+    } else if (kind === 'plan' && step !== 'leaver') {
+      const person = people.get(employeeId);
+      if (person?.standing === 'active') person.plan = planOf(fields);
     }
   }
   return people;

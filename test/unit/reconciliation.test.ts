@@ -59,8 +59,8 @@ const account = (fields: Partial<Parameters<typeof classify>[0]> = {}) => ({
 void describe('standing from the records', () => {
   void test('a joiner settled makes someone active with its plan, and the birthright leaves out what needs approval', () => {
     const people = standingsFrom([
-      plan('E1', 'joiner', { crm: ['crm-admins', 'crm-users'] }, ['crm-admins']),
       hrEvent('E1', 'joiner'),
+      plan('E1', 'joiner', { crm: ['crm-admins', 'crm-users'] }, ['crm-admins']),
     ]);
     assert.deepEqual(people.get('E1'), {
       standing: 'active',
@@ -74,17 +74,18 @@ void describe('standing from the records', () => {
 
   void test('a leaver after the joiner makes someone left, and a rehire after that active again with the new plan', () => {
     const left = standingsFrom([
-      plan('E1', 'joiner', { crm: ['a'] }),
       hrEvent('E1', 'joiner'),
-      plan('E1', 'leaver', { crm: ['a'] }),
+      plan('E1', 'joiner', { crm: ['a'] }),
       hrEvent('E1', 'leaver'),
+      plan('E1', 'leaver', { crm: ['a'] }),
     ]);
     assert.equal(left.get('E1')?.standing, 'left');
     const rehired = standingsFrom([
       hrEvent('E1', 'joiner'),
+      plan('E1', 'joiner', { crm: ['a'] }),
       hrEvent('E1', 'leaver'),
-      plan('E1', 'joiner', { crm: ['b'] }),
       hrEvent('E1', 'joiner'),
+      plan('E1', 'joiner', { crm: ['b'] }),
     ]);
     assert.deepEqual(rehired.get('E1')?.plan?.apps, { crm: ['b'] });
   });
@@ -93,14 +94,20 @@ void describe('standing from the records', () => {
     assert.equal(standingsFrom([hrEvent('E1')]).has('E1'), false);
   });
 
-  void test("a mover's plan replaces the joiner's", () => {
+  void test("a mover's plan replaces the joiner's; a mover whose plan is not recorded keeps the joiner's", () => {
     const people = standingsFrom([
-      plan('E1', 'joiner', { crm: ['a'] }),
       hrEvent('E1', 'joiner'),
-      plan('E1', 'mover', { crm: ['b'] }),
+      plan('E1', 'joiner', { crm: ['a'] }),
       hrEvent('E1', 'mover'),
+      plan('E1', 'mover', { crm: ['b'] }),
     ]);
     assert.deepEqual(people.get('E1')?.plan?.apps, { crm: ['b'] });
+    const noPlan = standingsFrom([
+      hrEvent('E1', 'joiner'),
+      plan('E1', 'joiner', { crm: ['a'] }),
+      hrEvent('E1', 'mover'),
+    ]);
+    assert.deepEqual(noPlan.get('E1')?.plan?.apps, { crm: ['a'] });
   });
 });
 
