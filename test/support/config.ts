@@ -25,6 +25,8 @@ export function buildConfig(options: {
   lifecycle?: Record<string, string>;
   /** Further `http` keys (e.g. `metricsToken`). */
   http?: Record<string, unknown>;
+  /** The `reconciliation` section (the Schedule). */
+  reconciliation?: Record<string, unknown>;
 }): LoadedConfig {
   const env = {
     TEST_HR_SECRET: 'test-hr-secret',
@@ -55,6 +57,7 @@ export function buildConfig(options: {
       },
       lifecycle: { joinerLeadTime: '0s', maxRetryInterval: '1s', ...options.lifecycle },
       applications: options.applications,
+      ...(options.reconciliation ? { reconciliation: options.reconciliation } : {}),
     },
     { version: 'test', approverGroups: options.approverGroups ?? {}, applications, roles: options.roles },
     env,
