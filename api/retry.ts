@@ -13,6 +13,7 @@ export const retryBodySchema = z.strictObject({
     .string()
     .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"')
     .optional(),
+  by: z.string().trim().min(1).max(128).optional().describe('who asks, for the evidence record'),
 });
 export type RetryRequest = z.infer<typeof retryBodySchema>;
 
@@ -27,7 +28,7 @@ export interface RetryAccepted {
 export async function retryApplications(
   client: Client,
   employeeId: string,
-  { appId }: RetryRequest,
+  { appId, by }: RetryRequest,
 ): Promise<UpdateOutcome<RetryAccepted>> {
   const workflowId = identityWorkflowId(employeeId);
   const handle = client.workflow.getHandle(workflowId);
@@ -51,7 +52,7 @@ export async function retryApplications(
     };
   }
   try {
-    await handle.signal(retrySignal, appId ? { appId } : {});
+    await handle.signal(retrySignal, { ...(appId ? { appId } : {}), ...(by ? { by } : {}), via: 'api' });
   } catch (error) {
     // A finished workflow still answers queries, but takes no signal.
     if (error instanceof WorkflowNotFoundError) return notRunning;

@@ -10,12 +10,15 @@ import { printJson } from './output';
 import { exiting } from './run';
 import { zodValue } from './validate';
 
-async function retry(employeeId: string, options: { app?: string; json?: boolean }): Promise<ExitCode> {
+async function retry(
+  employeeId: string,
+  options: { app?: string; by?: string; json?: boolean },
+): Promise<ExitCode> {
   const response = await apiFetch(`/v1/identities/${encodeURIComponent(employeeId)}/retry`, {
     method: 'POST',
     // Retrying is an operator's act: the API token, never a personal one.
     headers: { ...apiToken(), 'content-type': 'application/json' },
-    body: JSON.stringify({ appId: options.app }),
+    body: JSON.stringify({ appId: options.app, by: options.by }),
   });
   const accepted = await answer<RetryAccepted>(response, 'retry');
   if (options.json) {
@@ -37,7 +40,12 @@ export function retryCommand(program: Command): void {
     .description("try the person's failing applications (or one) again now, not after the backoff")
     .argument('<employeeId>', "the person's employee id", zodValue(employeeIdSchema))
     .option('--app <applicationId>', 'only this application', zodValue(retryBodySchema.shape.appId.unwrap()))
+    .option(
+      '--by <name>',
+      'who asks (your name or employee id), for the evidence record',
+      zodValue(retryBodySchema.shape.by.unwrap()),
+    )
     .option('--json', 'print the API answer as JSON')
-    .addHelpText('after', examples('jml retry E1001', 'jml retry E1001 --app crm'))
+    .addHelpText('after', examples('jml retry E1001', 'jml retry E1001 --app crm --by "Jo Operator"'))
     .action(exiting(retry));
 }

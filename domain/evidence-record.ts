@@ -20,7 +20,15 @@ export const EVIDENCE_KINDS = [
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
 /** The lifecycle step a record belongs to. */
-export const EVIDENCE_STEPS = ['joiner', 'mover', 'leaver', 'scheduled-revocation', 'follow-up'] as const;
+export const EVIDENCE_STEPS = [
+  'joiner',
+  'mover',
+  'leaver',
+  'scheduled-revocation',
+  'follow-up',
+  /** A reconciliation's drift finding put right by the person's workflow. */
+  'reconciliation',
+] as const;
 export type EvidenceStep = (typeof EVIDENCE_STEPS)[number];
 
 const isoDateTime = z.iso.datetime({ offset: true });

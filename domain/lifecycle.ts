@@ -242,8 +242,9 @@ export const EVENT_OUTCOMES = [
 export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
 
 export interface ProcessedEvent {
+  /** The HR event's id, or a reconciliation finding's (`drift`). */
   eventId: string;
-  type: HrEventType;
+  type: HrEventType | 'drift';
   source: string;
   /**
    * `stale`: refused, it occurred before the person's last termination; `merged`: a further

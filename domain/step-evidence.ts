@@ -7,6 +7,7 @@ import type { HrEvent } from './hr-event';
 import type {
   ApprovalRequest,
   EventOutcome,
+  JoinerAppReport,
   JoinerReport,
   LeaverAppReport,
   LeaverReport,
@@ -143,6 +144,23 @@ export function skipEvidence(
   return skipRecord(stepKey(ids, eventId), employeeId, 'leaver', skip);
 }
 
+/** An operator's retry of one application in a step (the `n`th retry of the step). */
+export function retryEvidence(
+  ids: Pick<SettledStep, 'workflowId' | 'employment'>,
+  eventId: string,
+  employeeId: string,
+  retry: { appId: string; step: EvidenceStep; by: string; via: string; n: number; at: string },
+): EvidenceInput {
+  return {
+    key: stepKey(ids, eventId)('override', retry.appId, `retry-${retry.n}`),
+    employeeId,
+    appId: retry.appId,
+    occurredAt: retry.at,
+    kind: 'override',
+    body: { action: 'retry', step: retry.step, by: retry.by, via: retry.via },
+  };
+}
+
 function skipRecord(key: KeyOf, employeeId: string, step: EvidenceStep, skip: SkipDecision): EvidenceInput {
   return {
     key: key('override', skip.appId, 'skip'),
@@ -152,6 +170,34 @@ function skipRecord(key: KeyOf, employeeId: string, step: EvidenceStep, skip: Sk
     kind: 'override',
     body: { action: 'skip', step, by: skip.by, via: skip.via, reason: skip.reason },
   };
+}
+
+/** What a reconciliation's drift finding changed in one application, and the read-back that verified it. */
+export function driftEvidence(
+  ids: Pick<SettledStep, 'workflowId' | 'employment'>,
+  findingId: string,
+  employeeId: string,
+  change: { granted: string[]; revoked: string[]; report: JoinerAppReport },
+): EvidenceInput[] {
+  const key = stepKey(ids, findingId);
+  const { appId, verifiedAt, attempts } = change.report;
+  return [
+    {
+      key: key('app-operation', appId),
+      employeeId,
+      appId,
+      occurredAt: verifiedAt,
+      kind: 'app-operation',
+      body: {
+        step: 'reconciliation',
+        operation: change.granted.length ? 'provision' : 'revoke',
+        granted: change.granted,
+        revoked: change.revoked,
+        ...(attempts > 0 ? { attempts } : {}),
+      },
+    },
+    readBack(key('read-back', appId), employeeId, appId, 'reconciliation', change.report),
+  ];
 }
 
 function stepKey(ids: Pick<SettledStep, 'workflowId' | 'employment'>, eventId: string): KeyOf {

@@ -38,7 +38,7 @@ import type { AccessPlan } from '../domain/policy';
 import type { SettledStep } from '../domain/step-evidence';
 import { activities } from './activities-proxy';
 import { AppLocks } from './app-locks';
-import { runJoiner, type StepContext } from './joiner';
+import { converge, runJoiner, type StepContext } from './joiner';
 import { followUpSkipped, runLeaver } from './leaver';
 import { ApprovalGate } from './approval-gate';
 import { ManualTasks } from './manual-tasks';
@@ -46,15 +46,18 @@ import {
   completeTaskUpdate,
   decideUpdate,
   decisionSignal,
+  driftSignal,
   hrEventSignal,
   retrySignal,
   skipSignal,
   skipUpdate,
   statusQuery,
   taskDoneSignal,
+  type DriftFinding,
   type IdentitySettings,
 } from './messages';
 import { Progress } from './progress';
+import { withStallWatch } from './stall-watch';
 import { RevocationSchedule } from './revocation-schedule';
 import { revokeDue } from './scheduled-revocations';
 import { recordsEvidence, StepEvidence } from './step-evidence';
@@ -96,6 +99,8 @@ export interface IdentityCarriedState {
   receivedAt?: Record<string, string>;
   /** The last step's per-application progress, so the status still shows it after continue-as-new. */
   apps?: AppProgress[];
+  /** Reconciliation findings waiting their turn after the HR events. */
+  drifts?: DriftFinding[];
 }
 
 export interface IdentityInput {
@@ -179,7 +184,7 @@ class IdentityRun {
     setHandler(hrEventSignal, (event) => this.receive(event), {
       description: 'An HR event (hire, change, terminate, rehire) for this person; duplicates are ignored.',
     });
-    setHandler(retrySignal, ({ appId }) => this.progress.requestRetry(appId), {
+    setHandler(retrySignal, (request) => this.retry(request ?? {}), {
       description: 'Try failing applications again now. Input: {} for all, or {"appId": "crm"}.',
     });
     setHandler(
@@ -205,6 +210,10 @@ class IdentityRun {
           );
       },
       description: 'Like the skip signal, but a skip that cannot be taken is rejected at once with why.',
+    });
+    setHandler(driftSignal, (finding) => this.receiveDrift(finding), {
+      description:
+        'Reconciliation: an application out of line with the plan: {"findingId", "appId", "revoke", "grant"}.',
     });
     setHandler(statusQuery, () => this.status(), {
       description: 'Stage, what the workflow waits for, plan, per-application progress and reports.',
@@ -280,8 +289,17 @@ class IdentityRun {
     this.progress.describe('waiting for HR events');
     void this.revokeWhenDue();
     for (;;) {
-      await condition(() => this.state.queue.length > 0 || workflowInfo().continueAsNewSuggested);
+      const drifts = (this.state.drifts ??= []);
+      await condition(
+        () => this.state.queue.length > 0 || drifts.length > 0 || workflowInfo().continueAsNewSuggested,
+      );
       const event = this.state.queue.shift();
+      // HR events go first: a termination makes a finding moot.
+      const drift = event ? undefined : drifts.shift();
+      if (drift) {
+        await this.correctDrift(drift);
+        continue;
+      }
       if (!event) {
         await condition(() => allHandlersFinished() && !this.revoking);
         if (this.state.queue.length === 0) await continueAsNew<typeof identityWorkflow>(this.carryOver());
@@ -302,6 +320,62 @@ class IdentityRun {
         }
       }
     }
+  }
+
+  private receiveDrift(finding: DriftFinding): void {
+    const names = (list: unknown) => Array.isArray(list) && list.every((e) => typeof e === 'string');
+    const valid =
+      typeof finding?.findingId === 'string' &&
+      typeof finding.appId === 'string' &&
+      names(finding.revoke) &&
+      names(finding.grant);
+    if (!valid) {
+      log.warn('malformed drift finding ignored');
+      return;
+    }
+    const known =
+      this.processed.has(finding.findingId) ||
+      (this.state.drifts ?? []).some((d) => d.findingId === finding.findingId);
+    if (known) return;
+    (this.state.drifts ??= []).push(finding);
+  }
+
+  /**
+   * Puts one application back in line with the plan, as its own step under the application's lock,
+   * and verifies it by read-back. Only what the plan does not justify and jml never granted is
+   * removed; only what jml granted and the application lost is granted again (never a privileged
+   * entitlement that was not approved).
+   */
+  private async correctDrift(finding: DriftFinding): Promise<void> {
+    const { findingId, appId } = finding;
+    const planned = this.state.plan?.apps[appId] ?? [];
+    const held = this.state.granted[appId] ?? [];
+    const revoke = [...new Set(finding.revoke)].filter((e) => !planned.includes(e) && !held.includes(e));
+    const grant = [...new Set(finding.grant)].filter((e) => planned.includes(e) && held.includes(e));
+    const remember = (outcome: ProcessedEvent['outcome']) =>
+      this.remember({ eventId: findingId, type: 'drift', source: 'reconciliation' }, outcome);
+    if (this.progress.stage !== 'active' || !this.state.employee) return remember('superseded');
+    if (revoke.length === 0 && grant.length === 0) return remember('completed');
+    const employee = this.state.employee;
+    this.progress.begin([appId]);
+    this.progress.describe(
+      `reconciliation ${findingId}: ${appId}: ${[grant.length ? `grant ${grant.join(', ')}` : '', revoke.length ? `revoke ${revoke.join(', ')}` : ''].filter(Boolean).join('; ')}`,
+    );
+    const report = await withStallWatch(this.progress, () =>
+      this.ctx.locks.withApp(appId, () =>
+        converge(this.ctx, {
+          progressKey: appId,
+          appId,
+          source: findingId,
+          employee,
+          wanted: grant,
+          unwanted: revoke,
+        }),
+      ),
+    );
+    remember('completed');
+    await this.evidence.corrected(findingId, { granted: grant, revoked: revoke, report });
+    this.progress.describe('waiting for HR events');
   }
 
   private receive(event: HrEvent): void {
@@ -497,6 +571,16 @@ class IdentityRun {
     return this.current?.event.type === 'terminate' ? undefined : 'no leaver is running';
   }
 
+  /** An operator's retry: the failing applications are tried now, and each retry is on the record. */
+  private retry({ appId, by, via }: { appId?: string; by?: string; via?: string }): void {
+    const retrying = this.progress.requestRetry(typeof appId === 'string' ? appId : undefined);
+    const step = this.step?.step;
+    if (!this.current || !step || retrying.length === 0) return;
+    const who = typeof by === 'string' && by.trim() ? by.trim().slice(0, 128) : 'an operator';
+    const door = via === 'api' ? 'api' : 'temporal-ui';
+    this.evidence.retried(this.current.event.eventId, step, retrying, who, door);
+  }
+
   private skip(request: SkipRequest, via: string) {
     const decision = this.progress.skip(request, via);
     log.warn('leaver application skipped by an operator', { appId: decision.appId, via });
@@ -580,7 +664,10 @@ class IdentityRun {
     await sleep(delay, { summary: summaries.untilEffective(what, event.eventId) });
   }
 
-  private remember(event: HrEvent, outcome: ProcessedEvent['outcome']): void {
+  private remember(
+    event: Pick<HrEvent, 'eventId' | 'source'> & { type: ProcessedEvent['type'] },
+    outcome: ProcessedEvent['outcome'],
+  ): void {
     this.processed.add(event.eventId);
     this.state.processedEventIds.push(event.eventId);
     if (this.state.processedEventIds.length > REMEMBERED_EVENT_IDS) {

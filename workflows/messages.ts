@@ -14,8 +14,11 @@ import type {
 
 /** An HR event for this person (sent with signalWithStart). */
 export const hrEventSignal = defineSignal<[HrEvent]>('hrEvent');
-/** Operator: try a failing application again now instead of waiting for the next backoff. */
-export const retrySignal = defineSignal<[{ appId?: string }]>('retry');
+/**
+ * Operator: try a failing application again now instead of waiting for the next backoff. `by` names
+ * who asked, for the evidence record; `via` is the door (`api`; absent: the Temporal UI).
+ */
+export const retrySignal = defineSignal<[{ appId?: string; by?: string; via?: string }]>('retry');
 /**
  * Reconciliation found one application out of line with the person's plan. The workflow puts it right
  * as a step of its own, ordered with HR events, and verifies it by read-back; it re-checks both lists

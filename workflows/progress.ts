@@ -149,11 +149,16 @@ export class Progress {
     return this.attentionFlag;
   }
 
-  requestRetry(appId?: string): void {
+  /** Marks the failing applications (or the one) to be tried again now; returns which they are. */
+  requestRetry(appId?: string): string[] {
+    const retrying: string[] = [];
     for (const app of this.apps.values()) {
-      if (RETRYABLE.has(app.status) && (appId === undefined || app.appId === appId))
+      if (RETRYABLE.has(app.status) && (appId === undefined || app.appId === appId)) {
         this.retryNow.add(app.appId);
+        retrying.push(app.appId);
+      }
     }
+    return retrying;
   }
 
   /** True once if an operator asked to retry this application now. */

@@ -5,7 +5,14 @@ import type { EvidenceInput } from '../domain/evidence-record';
 import { evidenceKey } from '../domain/evidence-record';
 import type { AppProgress, LeaverAppReport, SkipDecision } from '../domain/lifecycle';
 import { employmentOf } from '../domain/lifecycle';
-import { followUpEvidence, skipEvidence, stepEvidence, type SettledStep } from '../domain/step-evidence';
+import {
+  driftEvidence,
+  followUpEvidence,
+  retryEvidence,
+  skipEvidence,
+  stepEvidence,
+  type SettledStep,
+} from '../domain/step-evidence';
 import { evidence } from './activities-proxy';
 import type { AttentionStatus } from './progress';
 import { summaries } from './summaries';
@@ -14,6 +21,7 @@ import { summaries } from './summaries';
 const STEP_EVIDENCE = 'step-evidence';
 /** Whether this run records evidence (and watches leaver deadlines): every run started since. */
 export const recordsEvidence = () => patched(STEP_EVIDENCE);
+const RETRY_EVIDENCE = 'retry-evidence';
 
 type AttentionReason = AttentionStatus | 'deadline-missed';
 
@@ -22,6 +30,8 @@ export class StepEvidence {
   private readonly employment = employmentOf(workflowInfo().firstExecutionRunId);
   /** Writes started during the step; the step's own records wait for them. */
   private pending: Promise<void>[] = [];
+  /** Operators' retries so far per step, numbering each retry's records. */
+  private readonly retries = new Map<string, number>();
 
   constructor(private readonly employeeId: string) {}
 
@@ -47,10 +57,45 @@ export class StepEvidence {
     );
   }
 
+  /** An operator asked the step of `eventId` to try these applications again now. */
+  retried(
+    eventId: string,
+    step: NonNullable<SettledStep['step']>,
+    appIds: string[],
+    by: string,
+    via: string,
+  ): void {
+    // Runs that took a retry before retries were recorded replay as they ran.
+    if (!recordsEvidence() || !patched(RETRY_EVIDENCE)) return;
+    const n = (this.retries.get(eventId) ?? 0) + 1;
+    this.retries.set(eventId, n);
+    const records = appIds.map((appId) =>
+      retryEvidence(this.ids(), eventId, this.employeeId, {
+        appId,
+        step,
+        by,
+        via,
+        n,
+        at: new Date().toISOString(),
+      }),
+    );
+    this.pending.push(
+      CancellationScope.nonCancellable(() =>
+        this.write(eventId, records, summaries.override(appIds.join(', '), 'retry')),
+      ),
+    );
+  }
+
   /** The follow-up of the leaver of `eventId` verified its skipped applications. */
   async followedUp(eventId: string, apps: LeaverAppReport[]): Promise<void> {
     if (!recordsEvidence()) return;
     await this.write(eventId, followUpEvidence(this.ids(), eventId, this.employeeId, apps));
+  }
+
+  /** A reconciliation's drift finding was put right in one application and verified. */
+  async corrected(findingId: string, change: Parameters<typeof driftEvidence>[3]): Promise<void> {
+    if (!recordsEvidence()) return;
+    await this.write(findingId, driftEvidence(this.ids(), findingId, this.employeeId, change));
   }
 
   private ids() {

@@ -91,8 +91,8 @@ export const identityStatusSchema: z.ZodType<IdentityStatus> = z
     lastLeaver: leaverReport.optional(),
     history: z.array(
       z.looseObject({
-        eventId: z.string(),
-        type: z.enum(HR_EVENT_TYPES),
+        eventId: z.string().describe("the HR event's id, or a reconciliation finding's"),
+        type: z.enum([...HR_EVENT_TYPES, 'drift']),
         source: z.string(),
         outcome: z.enum(EVENT_OUTCOMES),
         at: z.string(),

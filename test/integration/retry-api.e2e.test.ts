@@ -21,11 +21,13 @@ import { temporalAddress, workflowBundle } from '../support/temporal';
 import { eventually } from '../support/wait';
 import { Client, Connection } from '@temporalio/client';
 import { openTestEvidenceStore } from '../support/evidence';
+import type { EvidenceStore } from '../../evidence/store';
 
 const TOKEN = 'retry-api-token';
 const API_TOKEN = 'test-api-token';
 let scim: ScimServer;
 let service: RunningService;
+let evidence: EvidenceStore;
 let connection: Connection;
 let client: Client;
 
@@ -38,8 +40,9 @@ before(async () => {
     // A long ceiling, so that the backoff soon waits far longer than a retry takes.
     lifecycle: { maxRetryInterval: '1h' },
   });
+  evidence = await openTestEvidenceStore();
   service = await startService({
-    evidence: await openTestEvidenceStore(),
+    evidence,
     loaded,
     temporal: { address: temporalAddress(), namespace: 'default', taskQueue: `retry-api-${Date.now()}` },
     logger: createLogger('retry-api-test').child({}, { level: 'warn' }),
@@ -136,7 +139,7 @@ void test('a failing application is tried again at once, by the API or the CLI, 
   await send(hrEvent('hire', person));
   const failedTimes = await failingInBackoff(person, 8000);
 
-  const viaApi = await retry(person.id, { appId: 'crm' });
+  const viaApi = await retry(person.id, { appId: 'crm', by: 'Jo Operator' });
   assert.equal(viaApi.status, 202);
   assert.deepEqual(await viaApi.json(), {
     workflowId: `identity-${person.id}`,
@@ -146,7 +149,7 @@ void test('a failing application is tried again at once, by the API or the CLI, 
   });
   await triedAgain(person, failedTimes, 4000);
 
-  const viaCli = await jml('retry', person.id);
+  const viaCli = await jml('retry', person.id, '--by', 'E0001');
   assert.equal(viaCli.code, 0, viaCli.err);
   assert.equal(viaCli.out.trim(), `${person.id}: trying again now: crm`);
   await triedAgain(person, failedTimes + 1, 4000);
@@ -181,8 +184,18 @@ void test('a failing application is tried again at once, by the API or the CLI, 
   );
   assert.deepEqual(
     signals,
-    [{ appId: 'crm' }, {}, {}],
-    "the workflow's retry signal, with the application asked for",
+    [{ appId: 'crm', by: 'Jo Operator', via: 'api' }, { by: 'E0001', via: 'api' }, { via: 'api' }],
+    "the workflow's retry signal, with the application asked for and who asked",
+  );
+  // Each retry is an operator's override, on the person's evidence record.
+  const overrides = (await evidence.chainOf(person.id)).filter((r) => r.kind === 'override');
+  assert.deepEqual(
+    overrides.map((r) => ({ appId: r.appId, ...(r.body as object) })),
+    [
+      { appId: 'crm', action: 'retry', step: 'joiner', by: 'Jo Operator', via: 'api' },
+      { appId: 'crm', action: 'retry', step: 'joiner', by: 'E0001', via: 'api' },
+      { appId: 'crm', action: 'retry', step: 'joiner', by: 'an operator', via: 'api' },
+    ],
   );
 
   const nothing = await retry(person.id, {});

@@ -37,6 +37,7 @@ void test('the document describes every route with its authentication and answer
     '/v1/hr/events',
     '/v1/identities/{employeeId}',
     '/v1/identities/{employeeId}/retry',
+    '/v1/identities/{employeeId}/skip',
     '/v1/tasks',
     '/v1/tasks/{taskId}',
   ]);
