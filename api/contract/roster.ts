@@ -1,10 +1,9 @@
 // The roster import as the API takes it (the rows are domain/roster.ts) and its answer.
 import { z } from 'zod';
-import { HR_EVENT_TYPES } from '../../domain/hr-event';
+import { employeeSchema, HR_EVENT_TYPES } from '../../domain/hr-event';
 import { rosterEmployeeSchema, rosterSourceSchema } from '../../domain/roster';
 import type { IntakeResult } from '../intake';
 import type { RosterImportResult } from '../roster-import';
-import { hrEventBody } from './hr-event-body';
 
 export const rosterImportBody = z
   .strictObject({
@@ -38,6 +37,31 @@ const everyStatus: Exclude<IntakeResult['status'], (typeof INTAKE_STATUSES)[numb
   : never = true;
 void everyStatus;
 
+// The events as sent, described without the input's normalising transforms (an answer is only written).
+const text = z.string();
+const sentEventSchema = z
+  .object({
+    eventId: text,
+    type: eventTypes,
+    occurredAt: text,
+    effectiveAt: text.optional(),
+    source: text,
+    urgent: z.boolean().optional(),
+    employee: z.object({
+      id: text,
+      userName: text,
+      email: text,
+      givenName: text,
+      familyName: text,
+      department: text,
+      title: text,
+      location: text,
+      employmentType: z.enum(employeeSchema.shape.employmentType.options),
+      managerId: text.optional(),
+    }),
+  })
+  .meta({ id: 'RosterEvent' });
+
 const summarySchema = z.object({
   eventId: z.string(),
   type: eventTypes,
@@ -45,7 +69,7 @@ const summarySchema = z.object({
   effectiveAt: z.string().optional(),
   changed: z.array(z.string()).optional().describe('for a change: the fields that differ'),
   status: z.enum(INTAKE_STATUSES).optional().describe("the intake's answer (not in a dry run)"),
-  event: hrEventBody.optional().describe('in a dry run: the whole event it would send'),
+  event: sentEventSchema.optional().describe('in a dry run: the whole event it would send'),
 });
 
 // Typed against the import's own result, so a new field cannot go undocumented.
