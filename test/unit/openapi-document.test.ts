@@ -38,6 +38,8 @@ void test('the document describes every route with its authentication and answer
     '/v1/identities/{employeeId}',
     '/v1/identities/{employeeId}/retry',
     '/v1/identities/{employeeId}/skip',
+    '/v1/reconciliations',
+    '/v1/reconciliations/{runId}',
     '/v1/tasks',
     '/v1/tasks/{taskId}',
   ]);
