@@ -110,8 +110,10 @@ class TerminationGuard {
     });
     setHandler(guardDecisionSignal, (decision) => {
       const why = decisionRefusal(this.held, this.settings.approvers, decision);
-      if (why) this.refuse(decision, why);
-      else this.decide(decision, decision.via ?? 'temporal');
+      // A signal comes from the Temporal UI or CLI: whatever `via` it names, that is how it came.
+      const sent = { ...decision, via: 'temporal' };
+      if (why) this.refuse(sent, why);
+      else this.decide(sent, 'temporal');
     });
     setHandler(
       decideHeldUpdate,

@@ -1,6 +1,7 @@
 // The mass-termination guard's rules: the sliding hour, the limit, what is held, who may decide.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { terminationGuardActivities } from '../../activities/termination-guard';
 import { makeConfigSchema } from '../../domain/config';
 import type { HrEvent } from '../../domain/hr-event';
 import {
@@ -194,5 +195,42 @@ void describe('guard configuration', () => {
       'guard.maxTerminationsPerHour',
       'guard.maxTerminationsPercent',
     ]);
+  });
+});
+
+void describe('the ALERT line', () => {
+  void test('says what is held, the hour and who is asked, by ids and counts only', async () => {
+    const lines: { fields: unknown; message: string }[] = [];
+    const logger = { warn: (fields: unknown, message: string) => void lines.push({ fields, message }) };
+    const activities = terminationGuardActivities({
+      deliver: () => Promise.reject(new Error('not called')),
+      logger: logger as never,
+    });
+    await activities.alertTerminationGuard({
+      kind: 'holding',
+      guardWorkflowId: 'termination-guard-jml',
+      held: 40,
+      admittedInWindow: 10,
+      limit: 10,
+      approvers: ['E0001', 'E0002'],
+    });
+    await activities.alertTerminationGuard({
+      kind: 'released',
+      guardWorkflowId: 'termination-guard-jml',
+      held: 0,
+      admittedInWindow: 10,
+      limit: 10,
+      approvers: ['E0001', 'E0002'],
+      decision: { approver: 'E0001', via: 'API token', terminations: 40 },
+    });
+    assert.deepEqual(
+      lines.map((l) => l.message),
+      [
+        'ALERT mass-termination guard: holding 40 termination(s) for approval by E0001, E0002 ' +
+          '(10 admitted in the last hour, limit 10; 40 held; workflow termination-guard-jml)',
+        'ALERT mass-termination guard: E0001 released 40 held termination(s) ' +
+          '(10 admitted in the last hour, limit 10; 0 held; workflow termination-guard-jml)',
+      ],
+    );
   });
 });
