@@ -3,15 +3,16 @@
 // employeeID (or employeeNumber); entitlements are `group` objects `CN=<entitlement>,<groupsDn>`,
 // granted through the group's `member` and read back from the user's `memberOf`; disable sets
 // userAccountControl's ACCOUNTDISABLE bit and keeps every other bit.
-import { Attribute, Change, Control, EqualityFilter } from 'ldapts';
+import { AndFilter, Attribute, Change, Control, EqualityFilter, NotFilter } from 'ldapts';
 import type { Client, Entry } from 'ldapts';
 import { unverifiableState, type AccountRef, type AppState } from '../../domain/app-state';
 import type { LdapApplicationConfig } from '../../domain/config';
-import type { AccountProfile, Connector } from '../connector';
+import type { AccountPage, AccountProfile, Connector, ListedAccount, ListOptions } from '../connector';
 import { PermanentConnectorError, UnverifiableError } from '../errors';
 import { stateOfNotOwn, type Ownership as OwnershipOf } from '../ownership';
-import { entitlementsOf, isMemberOf, memberOfValues } from './ad-memberships';
+import { entitlementsOf, isMemberOf, memberOfValues, visibleMemberOf } from './ad-memberships';
 import { initialPassword, samAccountNameProblem, unicodePwd } from './ad-names';
+import { directoryPage } from './directory-listing';
 import { dnsDomainOf, domainDnOf, escapeDnValue, parentDn, parseDn } from './dn';
 import { findEntry, memberChange, values } from './entries';
 import { LdapSession } from './ldap-session';
@@ -29,6 +30,14 @@ const NOT_A_USER = 'another account';
 
 /** The Tree Delete control (MS-ADTS 3.1.1.3.4.1.15): deletes an entry together with its children. */
 const TREE_DELETE_CONTROL = '1.2.840.113556.1.4.805';
+
+/** User accounts, and not computers (which are `user` objects too). */
+const ACCOUNT_FILTER = new AndFilter({
+  filters: [
+    new EqualityFilter({ attribute: 'objectClass', value: 'user' }),
+    new NotFilter({ filter: new EqualityFilter({ attribute: 'objectClass', value: 'computer' }) }),
+  ],
+});
 
 /** Whose an account is: found by the DN jml recorded or by sAMAccountName, weighed by the owner attribute. */
 type Ownership = OwnershipOf<{ dn: string; entry: Entry }, { dn: string }>;
@@ -177,8 +186,61 @@ export class ActiveDirectoryConnector implements Connector {
     });
   }
 
+  /**
+   * Lists the user objects under usersDn (computers left out) a page at a time in DN order
+   * (directory-listing.ts), each with its owner attribute, whether userAccountControl disables it,
+   * and its groups under groupsDn from its own memberOf, which comes with the entry: no group is
+   * searched. An account whose memberOf comes in ranges, or whose userAccountControl cannot be read,
+   * is listed with what it shows, and the page says what could not be seen.
+   */
+  async listAccounts(options: ListOptions): Promise<AccountPage> {
+    return this.session.run('list accounts', async (client) => {
+      const page = await directoryPage(client, {
+        appId: this.appId,
+        baseDn: this.config.usersDn,
+        filter: ACCOUNT_FILTER,
+        attributes: this.attributes(),
+        cursor: options.cursor,
+        pageSize: options.pageSize,
+      });
+      const problems = page.unverifiable ? [page.unverifiable] : [];
+      const accounts = page.entries.map((entry) => this.listed(entry, problems));
+      return {
+        accounts,
+        ...(page.next ? { next: page.next } : {}),
+        ...(problems.length ? { unverifiable: problems.join('; ') } : {}),
+      };
+    });
+  }
+
   close(): Promise<void> {
     return this.session.close();
+  }
+
+  /** One listed user; what it does not show is added to `problems`. */
+  private listed(entry: Entry, problems: string[]): ListedAccount {
+    const memberOf = visibleMemberOf(entry);
+    if (memberOf.ranged) {
+      problems.push(
+        `${entry.dn} is in more groups than the server returns at once (${memberOf.ranged}): not all of its memberships are listed`,
+      );
+    }
+    let active = true;
+    try {
+      active = !isDisabled(this.flagsOf({ dn: entry.dn, entry }));
+    } catch (error) {
+      if (!(error instanceof UnverifiableError)) throw error;
+      // Not shown to be disabled: listed as able to sign in.
+      problems.push(error.message);
+    }
+    const ownerId = values(entry, this.ownerAttribute)[0];
+    return {
+      accountId: entry.dn,
+      userName: values(entry, 'sAMAccountName')[0] ?? parseDn(entry.dn)?.[0]?.value ?? entry.dn,
+      ...(ownerId ? { ownerId } : {}),
+      active,
+      entitlements: entitlementsOf(memberOf.dns, this.config.groupsDn),
+    };
   }
 
   private userDn(userName: string): string {

@@ -10,17 +10,25 @@ import { parentDn, parseDn, sameDn } from './dn';
  * of it, so it is never taken for the whole list.
  */
 export function memberOfValues(entry: Entry): string[] {
-  const keys = Object.keys(entry).filter((key) => /^memberOf(;|$)/i.test(key));
-  const ranged = keys.find((key) => key.includes(';'));
+  const { dns, ranged } = visibleMemberOf(entry);
   if (ranged) {
     throw new UnverifiableError(
       `${entry.dn} is in more groups than the server returns at once (${ranged}): jml cannot see all of its memberships`,
     );
   }
-  const value = keys.length ? entry[keys[0]!] : undefined;
-  if (value === undefined) return [];
-  const list = Array.isArray(value) ? value : [value];
-  return list.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v));
+  return dns;
+}
+
+/** The memberOf values the entry came back with, and the ranged attribute name when they are not all. */
+export function visibleMemberOf(entry: Entry): { dns: string[]; ranged?: string } {
+  const keys = Object.keys(entry).filter((key) => /^memberOf(;|$)/i.test(key));
+  const ranged = keys.find((key) => key.includes(';'));
+  const dns = keys.flatMap((key) => {
+    const value = entry[key];
+    const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
+    return list.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v));
+  });
+  return ranged ? { dns, ranged } : { dns };
 }
 
 /**

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { Attribute, Change, EqualityFilter, InvalidCredentialsError } from 'ldapts';
 import type { Client } from 'ldapts';
 import type { LdapApplicationConfig } from '../../domain/config';
-import type { AccountProfile } from '../../connectors/connector';
+import type { AccountProfile, ListedAccount } from '../../connectors/connector';
 import { PermanentConnectorError } from '../../connectors/errors';
 import { ActiveDirectoryConnector } from '../../connectors/ldap/ad-connector';
 import { unicodePwd } from '../../connectors/ldap/ad-names';
+import { escapeDnValue } from '../../connectors/ldap/dn';
 import { asDomainAdmin, bindAs, createAdGroups, startSambaDc, type SambaDc } from '../support/samba-ad';
 
 const ACCOUNTDISABLE = 0x2;
@@ -489,4 +490,103 @@ void test('a userPrincipalName another user holds stops the create, and nothing 
     return true;
   });
   assert.equal(await exists(userDn(p.userName)), false);
+});
+
+void test('listAccounts pages through every user object under usersDn once, with owner, enabled state and groups, and no computer', async () => {
+  const contractors = `OU=Contractors,${dc.usersDn}`;
+  await asDomainAdmin(dc, (client) =>
+    client.add(contractors, { objectClass: ['top', 'organizationalUnit'], ou: 'Contractors' }),
+  );
+  /** A user made by hand, enabled with a password unless `enabled` is false, in `groups`. */
+  const make = async (
+    name: string,
+    parent: string,
+    owner: string | undefined,
+    enabled: boolean,
+    groups: string[],
+  ) => {
+    const dn = `CN=${name},${parent}`;
+    await asDomainAdmin(dc, async (client) => {
+      await client.add(dn, {
+        objectClass: ['top', 'person', 'organizationalPerson', 'user'],
+        sAMAccountName: name,
+        ...(owner ? { employeeID: owner } : {}),
+      });
+      if (enabled) {
+        await client.modify(dn, [
+          replace('unicodePwd', [unicodePwd('Listed-Horse-7-Battery')]),
+          replace('userAccountControl', [String(NORMAL_ACCOUNT | DONT_EXPIRE_PASSWORD)]),
+        ]);
+      }
+      for (const group of groups) {
+        await client.modify(
+          `CN=${escapeDnValue(group)},${dc.groupsDn}`,
+          new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [dn] }) }),
+        );
+      }
+    });
+    return { dn, name, owner, enabled, groups: [...groups].sort() };
+  };
+  const made = [
+    await make('lst.owned', dc.usersDn, 'E6001', true, ['engineering', 'finance']),
+    await make('lst.unowned', dc.usersDn, undefined, true, ['finance']),
+    await make('lst.disabled', dc.usersDn, 'E6003', false, []),
+    await make('lst.contractor', contractors, 'E6004', true, ['R&D, Europe']),
+    ...(await Promise.all([1, 2, 3].map((n) => make(`lst.f${n}`, dc.usersDn, `E601${n}`, true, [])))),
+  ];
+  // A computer is a `user` object too, and no one's account.
+  await asDomainAdmin(dc, (client) =>
+    client.add(`CN=LSTPC1,${dc.usersDn}`, {
+      objectClass: ['top', 'person', 'organizationalPerson', 'user', 'computer'],
+      sAMAccountName: 'LSTPC1$',
+    }),
+  );
+
+  const listed: ListedAccount[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  // Two connectors take turns, as activity attempts on two workers would.
+  const other = new ActiveDirectoryConnector(configFor(dc));
+  try {
+    do {
+      const page = await [connector, other][pages % 2]!.listAccounts({ cursor, pageSize: 3 });
+      assert.equal(page.unverifiable, undefined);
+      assert.ok(page.accounts.length <= 3);
+      listed.push(...page.accounts);
+      cursor = page.next;
+      pages += 1;
+    } while (cursor && pages < 100);
+  } finally {
+    await other.close();
+  }
+
+  const users = await asDomainAdmin(dc, (client) =>
+    client.search(dc.usersDn, {
+      scope: 'sub',
+      filter: '(&(objectClass=user)(!(objectClass=computer)))',
+      attributes: ['1.1'],
+    }),
+  );
+  const key = (dn: string) => dn.toLowerCase();
+  assert.ok(pages >= 3, `several pages (${pages})`);
+  assert.deepEqual(
+    listed.map((a) => key(a.accountId)).sort(),
+    users.searchEntries.map((e) => key(e.dn)).sort(),
+  );
+  assert.ok(!listed.some((a) => a.userName === 'LSTPC1$'), 'no computer');
+  const byDn = new Map(listed.map((a) => [key(a.accountId), a]));
+  for (const m of made) {
+    const account = byDn.get(key(m.dn));
+    assert.ok(account, `${m.dn} is listed`);
+    assert.deepEqual(
+      { ...account, accountId: key(account.accountId) },
+      {
+        accountId: key(m.dn),
+        userName: m.name,
+        ...(m.owner ? { ownerId: m.owner } : {}),
+        active: m.enabled,
+        entitlements: m.groups,
+      },
+    );
+  }
 });
