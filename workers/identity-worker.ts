@@ -7,6 +7,7 @@ import { submitHrEvent } from '../api/intake';
 import { evidenceActivities } from '../activities/evidence';
 import { terminationGuardActivities } from '../activities/termination-guard';
 import { deliverHrEvent } from '../api/intake';
+import { guardSettingsOf } from '../domain/termination-guard';
 import { withEvidenceMetrics } from '../activities/evidence-metrics';
 import type { Logger } from '../common/logger';
 import type { Connector } from '../connectors/connector';
@@ -76,7 +77,13 @@ export async function createIdentityWorker(
         store: options.evidence.reader,
         submit: (client, event) =>
           submitHrEvent(
-            { client, taskQueue: options.taskQueue, settings: identitySettingsOf(options.config) },
+            {
+              client,
+              taskQueue: options.taskQueue,
+              settings: identitySettingsOf(options.config),
+              // Terminations a reconciliation sends are admitted by the mass-termination guard too.
+              guard: guardSettingsOf(options.config),
+            },
             event,
           ),
       }),
