@@ -362,7 +362,7 @@ function canList(connector: Connector | undefined): boolean {
 }
 
 function listPage(connector: Connector, options: { cursor?: string; pageSize: number }) {
-  return connector.listAccounts!(options);
+  return connector.listAccounts(options);
 }
 
 /** The stage of the person's running workflow; `none` when no run is open. */

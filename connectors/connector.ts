@@ -23,7 +23,13 @@ export interface ListedAccount {
   ownerId?: string;
   /** False when the account is disabled, deactivated or locked. */
   active: boolean;
-  /** Entitlements (group or role names) the account holds, sorted. */
+  /**
+   * Entitlements the account holds, sorted, named as grant and revoke name them: SCIM every Group's
+   * displayName; OpenLDAP the cn of every groupOfNames under groupsDn; Active Directory the CN of
+   * every group directly under groupsDn (memberOf); Keycloak every group path, `role:<name>` for
+   * realm roles (but the realm's default role) and `client:<clientId>:<role>` for client roles mapped
+   * to the user; PostgreSQL every role granted to the account.
+   */
   entitlements: string[];
 }
 
@@ -84,10 +90,13 @@ export interface Connector {
    */
   readState(ref: AccountRef, options?: ReadOptions): Promise<AppState>;
   /**
-   * Lists every account the application has, one page at a time, with the memberships of the
-   * entitlements jml manages, for reconciliation. Applications that cannot list (a manual one) leave it out.
+   * Lists every account the application has, one page at a time, for reconciliation: accounts that
+   * look foreign or belong to no one are listed too (without `ownerId`), and what could not be seen
+   * is the page's `unverifiable`, never an account or a membership left out. Any worker may be asked
+   * for the page after a cursor another one handed out. (Applications without an API have no
+   * Connector: their task channel lists nothing.)
    */
-  listAccounts?(options: ListOptions): Promise<AccountPage>;
+  listAccounts(options: ListOptions): Promise<AccountPage>;
   /** Releases connections. */
   close(): Promise<void>;
 }
