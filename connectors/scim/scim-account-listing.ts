@@ -9,7 +9,7 @@
 // the whole collection every time is paged through here, and one that stops short of its
 // totalResults makes the page unverifiable. Offsets move when accounts come or go between two pages
 // (one may be skipped or listed twice): totalResults is carried in the cursor, and a page that finds
-// it changed says so.
+// it changed says so. A page the server refuses (a 4xx answer) ends the listing there, unverifiable.
 //
 // Memberships. Where the server keeps the User's `groups` (proven against the groups' own member
 // lists once per application and worker), they come with the page for nothing. Where it does not,
@@ -30,7 +30,7 @@ import type { AccountPage, ListedAccount, ListOptions } from '../connector';
 import { UnverifiableError } from '../errors';
 import { checkPageSize, decodeCursor, encodeCursor } from '../listing-cursor';
 import type { GroupDirectory } from './scim-groups';
-import type { ScimHttp } from './scim-http';
+import { ScimRequestError, type ScimHttp } from './scim-http';
 import type { ListPage, ScimListing, ScimResource } from './scim-listing';
 import type { Member, MemberRef, MembershipReader } from './scim-memberships';
 import type { OwnerAttribute } from './scim-owner';
@@ -80,7 +80,17 @@ export class ScimAccountListing {
     const start = at?.s ?? 1;
     const listingId = at?.l ?? randomUUID();
     const attributes = ['id', 'userName', 'active', 'groups', this.owner.name].join(',');
-    const answer = await this.listing.page<ListedUser>('Users', start, size, { attributes });
+    let answer: ListPage<ListedUser>;
+    try {
+      answer = await this.listing.page<ListedUser>('Users', start, size, { attributes });
+    } catch (error) {
+      if (!(error instanceof ScimRequestError)) throw error;
+      this.forget(listingId);
+      return {
+        accounts: [],
+        unverifiable: `${error.message}: the server refused the page from startIndex ${start}, so the listing stops after ${start - 1} accounts`,
+      };
+    }
     const { users, next, problem } = this.cut(answer, start, size, at);
     const problems = [problem];
     if (at?.t !== undefined && answer.total !== undefined && answer.total !== at.t) {
@@ -167,7 +177,7 @@ export class ScimAccountListing {
     try {
       index = await this.memberIndex(listingId);
     } catch (error) {
-      if (!(error instanceof UnverifiableError)) throw error;
+      if (!(error instanceof UnverifiableError || error instanceof ScimRequestError)) throw error;
       return {
         byUser: users.map(() => []),
         problem: `${error.message}, so the memberships of these accounts are not known`,

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ScimApplicationConfig } from '../../domain/config';
 import type { AccountPage, ListedAccount } from '../../connectors/connector';
+import { TransientConnectorError } from '../../connectors/errors';
 import { ScimConnector } from '../../connectors/scim/scim-connector';
 import { startDjangoScimServer } from '../../scripts/lib/django-scim-server';
 import { startFaultProxy, type FaultProxy } from '../../scripts/lib/fault-proxy';
@@ -304,6 +305,34 @@ void describe('listAccounts: a listing that cannot be trusted says so', () => {
       assert.match(second.unverifiable ?? '', /does not page.*stops after 2 of 8 accounts/);
     } finally {
       await connector.close();
+    }
+  });
+
+  void test('a page the server refuses ends the listing there, unverifiable; one it cannot answer now is retried', async () => {
+    const faults = await startFaultProxy(server.port);
+    const connector = new ScimConnector(configFor(faults.url('/v2')));
+    try {
+      const first = await connector.listAccounts({ pageSize: PAGE_SIZE });
+      assert.equal(first.unverifiable, undefined);
+      faults.failNext(1, 403);
+      const refused = await connector.listAccounts({ cursor: first.next, pageSize: PAGE_SIZE });
+      assert.deepEqual(refused.accounts, []);
+      assert.equal(refused.next, undefined);
+      assert.match(
+        refused.unverifiable ?? '',
+        /answered 403.*refused the page from startIndex 4, so the listing stops after 3 accounts/,
+      );
+      faults.failNext(1, 503);
+      await assert.rejects(
+        connector.listAccounts({ cursor: first.next, pageSize: PAGE_SIZE }),
+        TransientConnectorError,
+      );
+      const again = await connector.listAccounts({ cursor: first.next, pageSize: PAGE_SIZE });
+      assert.equal(again.unverifiable, undefined);
+      assert.equal(again.accounts.length, PAGE_SIZE);
+    } finally {
+      await connector.close();
+      await faults.stop();
     }
   });
 
