@@ -183,7 +183,8 @@ export class KeycloakConnector implements Connector {
    * or its groups: Keycloak answers memberships per user, so no group's member list is ever read.
    * Offsets shift when users are created or removed between two pages (one may be skipped or listed
    * twice): the realm's user count is carried in the cursor, and a page that finds it changed says
-   * so. Service-account users, which Keycloak leaves out of its user listing, are clients' and not listed.
+   * so. A page Keycloak refuses ends the listing there, unverifiable. Service-account users, which
+   * Keycloak leaves out of its user listing, are clients' and not listed.
    */
   async listAccounts(options: ListOptions): Promise<AccountPage> {
     const size = checkPageSize(this.appId, options.pageSize);
@@ -194,30 +195,41 @@ export class KeycloakConnector implements Connector {
       max: String(size + 1),
       briefRepresentation: 'false',
     });
-    const [listed, count] = await Promise.all([
-      this.list<KeycloakUser>(`/users?${query.toString()}`),
-      this.userCount(),
-    ]);
+    let listed: KeycloakUser[];
+    let count: number;
+    try {
+      [listed, count] = await Promise.all([
+        this.list<KeycloakUser>(`/users?${query.toString()}`),
+        this.userCount(),
+      ]);
+    } catch (error) {
+      if (!(error instanceof PermanentConnectorError)) throw error;
+      return {
+        accounts: [],
+        unverifiable: `${error.message}: the page of users from ${first} was refused, so the listing stops after ${first} users`,
+      };
+    }
     const users = listed.slice(0, size);
     const read = new Array<ListedAccount | undefined>(users.length);
+    const problems: string[] = [];
+    if (at !== undefined && at.users !== count) {
+      problems.push(
+        `${this.appId}: the realm's users went from ${at.users} to ${count} while they were listed, so a user may have been skipped or listed twice; the next listing sees them as they are`,
+      );
+    }
     await settleEach(
       users.map((user, i) => ({ user, i })),
       LISTING_CONCURRENCY,
       async ({ user, i }) => {
-        read[i] = await this.listed(user);
+        read[i] = await this.listed(user, problems);
       },
     );
-    const changed = at !== undefined && at.users !== count;
     return {
       accounts: read.filter((account) => account !== undefined),
       ...(listed.length > size
         ? { next: encodeCursor({ k: 'keycloak', first: first + size, users: count }) }
         : {}),
-      ...(changed
-        ? {
-            unverifiable: `${this.appId}: the realm's users went from ${at.users} to ${count} while they were listed, so a user may have been skipped or listed twice; the next listing sees them as they are`,
-          }
-        : {}),
+      ...(problems.length ? { unverifiable: problems.join('; ') } : {}),
     };
   }
 
@@ -335,16 +347,20 @@ export class KeycloakConnector implements Connector {
     return [...realm, ...clients];
   }
 
-  /** A listed user with its groups and roles; undefined when it was removed before they were read. */
-  private async listed(user: KeycloakUser): Promise<ListedAccount | undefined> {
+  /**
+   * A listed user with its groups and roles; undefined when it was removed before they were read.
+   * Memberships Keycloak refuses to show are added to `problems`, the user listed without them.
+   */
+  private async listed(user: KeycloakUser, problems: string[]): Promise<ListedAccount | undefined> {
     const path = userPath(user.id);
-    let entitlements: string[];
+    let entitlements: string[] = [];
     try {
       const [groups, roles] = await Promise.all([this.groupsOf(path), this.roleMappings(path)]);
       entitlements = [...groups, ...roles].sort();
     } catch (error) {
-      if (error instanceof PermanentConnectorError && !(await this.userById(user.id))) return undefined;
-      throw error;
+      if (!(error instanceof PermanentConnectorError)) throw error;
+      if (!(await this.userById(user.id))) return undefined;
+      problems.push(`${error.message}: the memberships of user ${user.id} are not known`);
     }
     const ownerId = ownerOf(user, this.config.ownerAttribute);
     return {

@@ -473,6 +473,16 @@ void test('listAccounts pages through every user of the realm once, with owner, 
     await create('list.a-late', 'E3920');
     const second = await lister.listAccounts({ cursor: first.next, pageSize: 3 });
     assert.match(second.unverifiable ?? '', /went from 8 to 9 while they were listed/);
+
+    // A page Keycloak refuses ends the listing there, and says why.
+    const refused = new KeycloakConnector(configFor({ ...realm, clientSecret: 'wrong' }));
+    const page = await refused.listAccounts({ pageSize: 3 });
+    assert.deepEqual(page.accounts, []);
+    assert.equal(page.next, undefined);
+    assert.match(
+      page.unverifiable ?? '',
+      /token endpoint answered 401.*was refused, so the listing stops after 0 users/,
+    );
   } finally {
     await lister.close();
     await admin('DELETE', `/admin/realms/${realm.realm}`);
