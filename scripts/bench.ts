@@ -1,6 +1,6 @@
 // The benchmark: figures and ratios, side by side in one run, against the real HTTP API, Temporal dev
 // server and scim2-server applications. Asserts nothing. BENCH_SCENARIOS picks the parts (a comma
-// list of w1, w2, approvals, worker-loss, evidence; all by default); BENCH_* variables size them.
+// list of w1, w2, approvals, worker-loss, evidence, reconcile; all by default); BENCH_* variables size them.
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,13 +13,14 @@ import { approvalsListing } from './bench/approvals';
 import { measureEvidenceExport } from './bench/evidence-export';
 import { startFloor } from './bench/floor';
 import { fmt, stats } from './bench/stats';
+import { reconcileLargeApplication } from './bench/reconcile';
 import { oneLeaverAtATime } from './bench/w1-one-leaver';
 import { burstOfLeavers } from './bench/w2-burst';
 import { measureWorkerLoss } from './bench/worker-loss';
 import { startPostgres } from './lib/postgres';
 import { startDevServer } from './lib/temporal-dev-server';
 
-const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'w1,w2,approvals,worker-loss,evidence')
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'w1,w2,approvals,worker-loss,evidence,reconcile')
   .split(',')
   .map((s) => s.trim());
 const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -33,13 +34,16 @@ const LEAVERS = number('BENCH_LEAVERS', 1000);
 const WAITING = number('BENCH_APPROVALS', 100);
 /** Leavers whose worker is killed mid-call. */
 const LOSS_TRIALS = number('BENCH_WORKER_LOSS', 3);
+/** Accounts in the application the reconcile part reconciles, and accounts per listing page. */
+const RECONCILE_ACCOUNTS = number('BENCH_RECONCILE_ACCOUNTS', 10_000);
+const RECONCILE_PAGE = number('BENCH_RECONCILE_PAGE', 200);
 /** As workflows/activities-proxy.ts sets it. */
 const HEARTBEAT_TIMEOUT_MS = 5_000;
 
 installTemporalLogger(createLogger('bench').child({}, { level: 'warn' }));
 
 async function main(): Promise<void> {
-  const known = ['w1', 'w2', 'approvals', 'worker-loss', 'evidence'];
+  const known = ['w1', 'w2', 'approvals', 'worker-loss', 'evidence', 'reconcile'];
   const unknown = SCENARIOS.filter((s) => !known.includes(s));
   if (unknown.length)
     throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')} (known: ${known.join(', ')})`);
@@ -89,6 +93,15 @@ async function main(): Promise<void> {
     if (SCENARIOS.includes('evidence')) {
       // A quarter of a 10,000-person company in the benchmark's PostgreSQL, exported and reported.
       await measureEvidenceExport({ location: { kind: 'postgres', url: evidenceUrl } });
+    }
+    // After the evidence part: the people it records as active are not in that part's figures.
+    if (SCENARIOS.includes('reconcile')) {
+      await reconcileLargeApplication(client, server.address, {
+        accounts: RECONCILE_ACCOUNTS,
+        latencyMs: LATENCY_MS,
+        pageSize: RECONCILE_PAGE,
+        evidenceUrl,
+      });
     }
   } finally {
     await floor.stop();
