@@ -16,7 +16,7 @@ import { settleEach } from '../concurrency';
 import { checkPageSize, decodeCursor, encodeCursor } from '../listing-cursor';
 import { escapeDnValue, parseDn } from './dn';
 import { findEntry } from './entries';
-import { hasCode, RESULT } from './result-codes';
+import { hasCode, isTransient, RESULT, resultCode } from './result-codes';
 
 /** Entries per round trip of the DN scan (Active Directory answers at most 1,000 at a time). */
 const SCAN_PAGE = 500;
@@ -64,10 +64,18 @@ export async function directoryPage(client: Client, options: DirectoryPageOption
       referrals.push(...result.searchReferences);
     }
   } catch (error) {
-    if (!hasCode(error, RESULT.sizeLimitExceeded, RESULT.adminLimitExceeded)) throw error;
+    if (hasCode(error, RESULT.sizeLimitExceeded, RESULT.adminLimitExceeded)) {
+      return {
+        entries: [],
+        unverifiable: `${appId}: the directory stopped listing the accounts under ${baseDn} at a size limit, so they cannot all be seen; let the bind DN read them all (OpenLDAP: limits dn.exact="<bind DN>" size=unlimited size.prtotal=unlimited)`,
+      };
+    }
+    // A refusal (no such base, no access): the listing ends here. What a retry can get past is thrown.
+    if (resultCode(error) === undefined || isTransient(error)) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
     return {
       entries: [],
-      unverifiable: `${appId}: the directory stopped listing the accounts under ${baseDn} at a size limit, so they cannot all be seen; let the bind DN read them all (OpenLDAP: limits dn.exact="<bind DN>" size=unlimited size.prtotal=unlimited)`,
+      unverifiable: `${appId}: the directory refused to list the accounts under ${baseDn} (${reason}), so the listing stops here`,
     };
   }
   const chosen = following.list();

@@ -16,9 +16,9 @@ import { isAssertionFailed, onlyIf } from './assertion-control';
 import { directoryPage, dnKey } from './directory-listing';
 import { escapeDnValue, parseDn, sameDn } from './dn';
 import { findEntry, memberChange, values } from './entries';
-import { groupsOfMembers } from './group-members';
+import { groupsOfMembers, type GroupsByMember } from './group-members';
 import { LdapSession } from './ldap-session';
-import { hasCode, RESULT } from './result-codes';
+import { hasCode, isTransient, RESULT, resultCode } from './result-codes';
 
 export { escapeDnValue } from './dn';
 
@@ -206,10 +206,11 @@ export class LdapConnector implements Connector {
         pageSize: options.pageSize,
       });
       const held = await this.entitlementsOfPage(client, page.entries);
+      const unverifiable = [page.unverifiable, held.problem].filter((p) => p !== undefined).join('; ');
       return {
-        accounts: page.entries.map((entry, i) => this.listed(entry, held[i] ?? [])),
+        accounts: page.entries.map((entry, i) => this.listed(entry, held.byEntry[i] ?? [])),
         ...(page.next ? { next: page.next } : {}),
-        ...(page.unverifiable ? { unverifiable: page.unverifiable } : {}),
+        ...(unverifiable ? { unverifiable } : {}),
       };
     });
   }
@@ -232,21 +233,37 @@ export class LdapConnector implements Connector {
     };
   }
 
-  /** The groups of each entry of a page, as entitlementsOf finds them for one. */
-  private async entitlementsOfPage(client: Client, entries: Entry[]): Promise<string[][]> {
+  /**
+   * The groups of each entry of a page, as entitlementsOf finds them for one. Where the directory
+   * refuses the search of the groups, the page says so and shows what memberOf shows.
+   */
+  private async entitlementsOfPage(
+    client: Client,
+    entries: Entry[],
+  ): Promise<{ byEntry: string[][]; problem?: string }> {
     const fromMemberOf = entries.map((entry) => entitlementsOf(memberOfValues(entry), this.config.groupsDn));
-    if (this.memberOfKept) return fromMemberOf;
-    const found = await groupsOfMembers(
-      client,
-      this.config.groupsDn,
-      entries.map((entry) => entry.dn),
-      (group) => this.entitlementName(group),
-    );
+    if (this.memberOfKept || entries.length === 0) return { byEntry: fromMemberOf };
+    let found: GroupsByMember;
+    try {
+      found = await groupsOfMembers(
+        client,
+        this.config.groupsDn,
+        entries.map((entry) => entry.dn),
+        (group) => this.entitlementName(group),
+      );
+    } catch (error) {
+      if (resultCode(error) === undefined || isTransient(error)) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      return {
+        byEntry: fromMemberOf,
+        problem: `${this.appId}: the directory refused the search of the groups under ${this.config.groupsDn} (${reason}), so these accounts' memberships are not known`,
+      };
+    }
     const searched = entries.map((entry) => found.get(dnKey(entry.dn)) ?? []);
     if (this.memberOfKept === undefined && searched.some((names) => names.length)) {
       this.memberOfKept = searched.every((names, i) => names.join('\n') === fromMemberOf[i]!.join('\n'));
     }
-    return searched;
+    return { byEntry: searched };
   }
 
   private userDn(userName: string): string {

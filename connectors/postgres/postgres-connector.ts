@@ -11,7 +11,7 @@ import type { AccountPage, AccountProfile, Connector, ListOptions } from '../con
 import { checkPageSize, decodeCursor, encodeCursor } from '../listing-cursor';
 import { stateOfNotOwn, type Ownership as OwnershipOf } from '../ownership';
 import { PermanentConnectorError, TransientConnectorError, UnverifiableError } from '../errors';
-import { hasSqlState, SQLSTATE, translatePostgresError } from './postgres-errors';
+import { hasSqlState, isTransientPostgresError, SQLSTATE, translatePostgresError } from './postgres-errors';
 
 const OWNER_MARK = 'jml:';
 /** PostgreSQL silently truncates longer names, which would make lookups by the full name miss. */
@@ -175,13 +175,14 @@ export class PostgresConnector implements Connector {
    * listed. Roles without the mark (jml's own, the superuser, those made by hand) are listed without
    * an owner. Pages follow oid order from the last oid of the page before (keyset paging): each page
    * is one indexed query of the same cost wherever it falls, a renamed role keeps its place, and any
-   * worker can ask for the next page. Entitlements are every role granted to the account.
+   * worker can ask for the next page. Entitlements are every role granted to the account. A listing
+   * the server refuses ends there, unverifiable.
    */
   async listAccounts(options: ListOptions): Promise<AccountPage> {
     return this.run('list accounts', async () => {
       const size = checkPageSize(this.appId, options.pageSize);
       const after = decodeCursor(this.appId, options.cursor, LISTING_CURSOR)?.after ?? '0';
-      const { rows } = await this.pool.query<ListedRow>(
+      const listing = this.pool.query<ListedRow>(
         `SELECT r.oid::text AS oid, r.rolname::text AS rolname,
                 r.rolcanlogin AND (r.rolvaliduntil IS NULL OR r.rolvaliduntil > now()) AS active,
                 shobj_description(r.oid, 'pg_authid') AS comment,
@@ -194,6 +195,15 @@ export class PostgresConnector implements Connector {
           LIMIT $3`,
         [after, `${OWNER_MARK}%`, size + 1],
       );
+      let rows: ListedRow[];
+      try {
+        ({ rows } = await listing);
+      } catch (error) {
+        // Refused (credentials, permissions): the listing ends here. What a retry can get past is thrown.
+        if (isTransientPostgresError(error)) throw error;
+        const reason = translatePostgresError(this.appId, 'listing the roles', error).message;
+        return { accounts: [], unverifiable: `${reason}, so the listing stops here` };
+      }
       const page = rows.slice(0, size);
       const last = page.at(-1);
       return {

@@ -210,3 +210,15 @@ void test('a cursor of another kind of connector is refused', async () => {
     await connector.close();
   }
 });
+
+void test('a listing the directory refuses is unverifiable, never an empty directory', async () => {
+  const connector = new LdapConnector({ ...configFor(server), usersDn: `ou=nobody,${server.suffix}` });
+  try {
+    const page = await connector.listAccounts({ pageSize: PAGE_SIZE });
+    assert.deepEqual(page.accounts, []);
+    assert.equal(page.next, undefined);
+    assert.match(page.unverifiable ?? '', /refused to list the accounts under ou=nobody,dc=jml,dc=test/);
+  } finally {
+    await connector.close();
+  }
+});

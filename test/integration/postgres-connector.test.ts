@@ -402,3 +402,21 @@ void test('listAccounts refuses a cursor it did not hand out', async () => {
   }
   await assert.rejects(connector.listAccounts({ pageSize: 0 }), PermanentConnectorError);
 });
+
+void test('a listing the server refuses is unverifiable, never an empty cluster; one it cannot answer now is retried', async () => {
+  const wrong = new PostgresConnector(configFor(server, { password: 'wrong' }));
+  try {
+    const page = await wrong.listAccounts({ pageSize: 3 });
+    assert.deepEqual(page.accounts, []);
+    assert.equal(page.next, undefined);
+    assert.match(page.unverifiable ?? '', /28P01.*so the listing stops here/);
+  } finally {
+    await wrong.close();
+  }
+  const closed = new PostgresConnector(configFor(server, { port: await freePort(), requestTimeout: 2_000 }));
+  try {
+    await assert.rejects(closed.listAccounts({ pageSize: 3 }), TransientConnectorError);
+  } finally {
+    await closed.close();
+  }
+});
