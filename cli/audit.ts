@@ -1,15 +1,16 @@
 // `jml audit`: the auditor's door to the evidence store. It reads the store directly (not through
 // the API), so it works where jml does not run and long after Temporal has forgotten a workflow:
-// JML_EVIDENCE_URL (PostgreSQL) or the embedded store in JML_DATA_DIR, and the public key.
+// JML_EVIDENCE_URL (PostgreSQL) or the embedded store in JML_DATA_DIR, and the public key. Only the
+// embedded store held by a running jml is checked through that jml's API.
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
-import { DATA_DIR } from '../common/data-dir';
-import { EvidenceSettingsError, EvidenceUnavailableError } from '../evidence/errors';
-import { evidenceLocation, publicKeysFrom, signingKeyFrom } from '../evidence/settings';
+import { EvidenceSettingsError } from '../evidence/errors';
+import { publicKeysFrom, signingKeyFrom } from '../evidence/settings';
 import { keyIdOf, publicKeyText } from '../evidence/signing';
-import { openForVerify, verifyChains, type VerifyReport } from '../evidence/verify';
+import { verifyChains, type VerifyReport } from '../evidence/verify';
+import { readingEvidence } from './evidence-store';
 import { printJson } from './output';
-import { CliError, EXIT, UsageError } from './exit-codes';
+import { EXIT, UsageError } from './exit-codes';
 import { examples } from './help-text';
 import { exiting } from './run';
 import { zodValue } from './validate';
@@ -51,21 +52,18 @@ function settings<T>(read: () => T): T {
 async function verify(flags: VerifyFlags) {
   const span = window(flags);
   const publicKeys = settings(() => publicKeysFrom());
-  const location = settings(() => evidenceLocation({ dataDir: DATA_DIR }));
-  let report: VerifyReport;
-  let where: string;
-  try {
-    const sql = await openForVerify(location);
-    where = sql.description;
-    try {
-      report = await verifyChains(sql, { ...span, publicKeys });
-    } finally {
-      await sql.close();
-    }
-  } catch (error) {
-    if (error instanceof EvidenceUnavailableError) throw new CliError(error.message, EXIT.unreachable);
-    throw new CliError(`the evidence store cannot be read: ${(error as Error).message}`, EXIT.unreachable);
-  }
+  const query = new URLSearchParams({
+    ...(flags.from !== undefined && { from: flags.from }),
+    ...(flags.to !== undefined && { to: flags.to }),
+  });
+  const { report, where } = await readingEvidence(
+    async (sql) => ({ report: await verifyChains(sql, { ...span, publicKeys }), where: sql.description }),
+    {
+      // The running jml checks with its own public key; set JML_EVIDENCE_URL to check the database directly.
+      path: `/v1/evidence/verify${query.size ? `?${query.toString()}` : ''}`,
+      read: (answer) => ({ report: answer as VerifyReport, where: 'the running jml (its API)' }),
+    },
+  );
   if (flags.json) printJson({ store: where, ...report });
   else console.log(describe(report, where));
   return report.intact ? EXIT.done : EXIT.refused;

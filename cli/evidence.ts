@@ -6,7 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { employeeIdSchema } from '../domain/hr-event';
-import { CertificateNotFound } from '../domain/leaver-certificate';
+import { CertificateNotFound, type LeaverCertificate } from '../domain/leaver-certificate';
+import type { PeriodExportRow } from '../domain/period-export';
 import { certificateHtml } from '../evidence/certificate-html';
 import { exportCsv } from '../evidence/export-csv';
 import { certificateOf, exportOf } from '../evidence/queries';
@@ -36,7 +37,12 @@ async function leaver(employeeId: string, flags: LeaverFlags) {
         throw error;
       }
     },
-    `GET /v1/evidence/leavers/${employeeId}${flags.format === 'html' ? '?format=html' : ''}`,
+    {
+      path:
+        `/v1/evidence/leavers/${encodeURIComponent(employeeId)}` +
+        (flags.event ? `?event=${encodeURIComponent(flags.event)}` : ''),
+      read: (answer) => answer as LeaverCertificate,
+    },
   );
   const text =
     flags.format === 'html' ? certificateHtml(certificate) : `${JSON.stringify(certificate, null, 2)}\n`;
@@ -61,10 +67,10 @@ interface ExportFlags {
 async function exportPeriod(flags: ExportFlags) {
   const period = periodFrom(flags);
   const generatedAt = new Date();
-  const rows = await readingEvidence(
-    (sql) => exportOf(sql, period, generatedAt),
-    `GET /v1/evidence?from=${flags.from}&to=${flags.to}&format=${flags.format}`,
-  );
+  const rows = await readingEvidence((sql) => exportOf(sql, period, generatedAt), {
+    path: `/v1/evidence?${new URLSearchParams({ from: flags.from, to: flags.to }).toString()}`,
+    read: (answer) => (answer as { rows: PeriodExportRow[] }).rows,
+  });
   if (flags.format === 'csv') process.stdout.write(exportCsv(rows));
   else {
     printJson({

@@ -105,10 +105,13 @@ export function reportText(report: PeriodReport, period: Period, store: string):
 async function report(flags: ReportFlags) {
   const period = periodFrom(flags);
   const generatedAt = new Date();
-  const { figures, store } = await readingEvidence(async (sql) => ({
-    figures: await reportOf(sql, period, generatedAt),
-    store: sql.description,
-  }));
+  const { figures, store } = await readingEvidence(
+    async (sql) => ({ figures: await reportOf(sql, period, generatedAt), store: sql.description }),
+    {
+      path: `/v1/evidence/report?${new URLSearchParams({ from: flags.from, to: flags.to }).toString()}`,
+      read: (answer) => ({ figures: answer as PeriodReport, store: 'the running jml (its API)' }),
+    },
+  );
   if (flags.json) {
     printJson({
       from: period.from.toISOString(),

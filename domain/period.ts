@@ -53,3 +53,10 @@ export function lenientPeriodOf(from: string, to: string): Period {
   const until = clamp(Date.parse(to) + (DAY.safeParse(to).success ? 86_400_000 : 1));
   return { from: new Date(start), to: new Date(Math.max(start, until)) };
 }
+
+/** An optional window as the API takes it (`jml audit verify` through a running jml): each bound alone is allowed. */
+export function lenientWindowOf(from?: string, to?: string): { from?: Date; to?: Date } {
+  if (from === undefined && to === undefined) return {};
+  const period = lenientPeriodOf(from ?? '1970-01-01', to ?? '9999-12-31');
+  return { ...(from !== undefined && { from: period.from }), ...(to !== undefined && { to: period.to }) };
+}

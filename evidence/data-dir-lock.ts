@@ -2,7 +2,7 @@
 // processes writing one data directory corrupt it. A lock file beside the directory holds the
 // owner's process id; one left by a process that is gone is taken over.
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { EvidenceUnavailableError } from './errors';
+import { EvidenceHeldError, EvidenceUnavailableError } from './errors';
 
 export interface DirLock {
   release(): void;
@@ -28,10 +28,11 @@ export function lockDirectory(dir: string): DirLock {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number(readFileSync(path, 'utf8').trim());
       if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
-        throw new EvidenceUnavailableError(
+        throw new EvidenceHeldError(
           `the evidence store ${dir} is open in process ${owner} (a running jml?): PGlite allows one ` +
             `process at a time; stop it, or keep evidence in PostgreSQL (JML_EVIDENCE_URL). If no such ` +
             `process is jml's, remove ${path}`,
+          owner,
         );
       }
       unlinkSync(path);

@@ -28,6 +28,16 @@ export class EvidenceUnavailableError extends Error {
   }
 }
 
+/** The embedded store is open in another process (a running jml), which alone may read it. */
+export class EvidenceHeldError extends EvidenceUnavailableError {
+  constructor(
+    message: string,
+    readonly holder: number,
+  ) {
+    super(message);
+  }
+}
+
 /** A key or setting is not usable (not an Ed25519 key, a bad URL); `problems` name each one. */
 export class EvidenceSettingsError extends Error {
   override readonly name = 'EvidenceSettingsError';

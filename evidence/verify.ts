@@ -15,7 +15,7 @@ import {
 import type { StoredCheckpoint } from './record-rows';
 import { connect, type EvidenceLocation } from './settings';
 import { checkpointVerifier } from './signing';
-import type { SqlClient } from './sql';
+import type { SqlClient, SqlQueryable } from './sql';
 
 export interface VerifyOptions {
   /** Only records recorded (and checkpoints signed) at or after this time. */
@@ -59,7 +59,7 @@ export async function openForVerify(location: EvidenceLocation): Promise<SqlClie
   }
 }
 
-export async function verifyChains(sql: SqlClient, options: VerifyOptions): Promise<VerifyReport> {
+export async function verifyChains(sql: SqlQueryable, options: VerifyOptions): Promise<VerifyReport> {
   const windowed = options.from !== undefined || options.to !== undefined;
   const checkSignature = checkpointVerifier(options.publicKeys);
   const report: VerifyReport = {
@@ -96,7 +96,7 @@ export async function verifyChains(sql: SqlClient, options: VerifyOptions): Prom
 }
 
 /** Every chain any table names: one with records but no head row, or only checkpoints, is a chain too. */
-async function allChains(sql: SqlClient): Promise<ChainSpan[]> {
+async function allChains(sql: SqlQueryable): Promise<ChainSpan[]> {
   return sql.query<ChainSpan>(
     `SELECT chain_id AS "chainId" FROM (
        SELECT chain_id FROM evidence_chains
@@ -107,7 +107,7 @@ async function allChains(sql: SqlClient): Promise<ChainSpan[]> {
 }
 
 /** The chains with records recorded or checkpoints signed in the window, and the numbers they span. */
-async function windowSpans(sql: SqlClient, options: VerifyOptions): Promise<ChainSpan[]> {
+async function windowSpans(sql: SqlQueryable, options: VerifyOptions): Promise<ChainSpan[]> {
   const rows = await sql.query<{ chainId: string; lo: string; hi: string }>(
     `SELECT chain_id AS "chainId", min(lo)::text AS lo, max(hi)::text AS hi FROM (
        SELECT chain_id, min(seq) AS lo, max(seq) AS hi FROM evidence_records
@@ -121,7 +121,7 @@ async function windowSpans(sql: SqlClient, options: VerifyOptions): Promise<Chai
   return rows.map((row) => ({ chainId: row.chainId, lo: Number(row.lo), hi: Number(row.hi) }));
 }
 
-async function chainMeta(sql: SqlClient, chainId: string) {
+async function chainMeta(sql: SqlQueryable, chainId: string) {
   const [row] = await sql.query<{ headSeq: string | null; headHash: string | null; maxSeq: string }>(
     `SELECT (SELECT head_seq::text FROM evidence_chains WHERE chain_id = $1) AS "headSeq",
             (SELECT head_hash FROM evidence_chains WHERE chain_id = $1) AS "headHash",
@@ -138,7 +138,7 @@ async function chainMeta(sql: SqlClient, chainId: string) {
 }
 
 /** Where a window's walk may stop: the first signed number at or after its end (none: the chain's end). */
-async function firstSignedFrom(sql: SqlClient, chainId: string, hi: number): Promise<number | undefined> {
+async function firstSignedFrom(sql: SqlQueryable, chainId: string, hi: number): Promise<number | undefined> {
   const [row] = await sql.query<{ seq: string | null }>(
     'SELECT min(up_to_seq)::text AS seq FROM evidence_checkpoints WHERE chain_id = $1 AND up_to_seq >= $2',
     [chainId, hi],
@@ -148,7 +148,7 @@ async function firstSignedFrom(sql: SqlClient, chainId: string, hi: number): Pro
 
 /** One chain's rows of a table from one number to another, in order, a page at a time. */
 function rowsOf<Row, R extends { id: string }>(
-  sql: SqlClient,
+  sql: SqlQueryable,
   query: { table: string; columns: string; seq: string; seqOf: (row: R) => number; from: (row: Row) => R },
   chainId: string,
   span: { from: number; to?: number },
@@ -171,7 +171,7 @@ function rowsOf<Row, R extends { id: string }>(
   }, PAGE);
 }
 
-const recordsOf = (sql: SqlClient, chainId: string, from: number, to?: number) =>
+const recordsOf = (sql: SqlQueryable, chainId: string, from: number, to?: number) =>
   rowsOf<Parameters<typeof recordFrom>[0], StoredRecord>(
     sql,
     { table: 'evidence_records', columns: RECORD_COLUMNS, seq: 'seq', seqOf: (r) => r.seq, from: recordFrom },
@@ -179,7 +179,7 @@ const recordsOf = (sql: SqlClient, chainId: string, from: number, to?: number) =
     { from, to },
   );
 
-const checkpointsOf = (sql: SqlClient, chainId: string, from: number, to?: number) =>
+const checkpointsOf = (sql: SqlQueryable, chainId: string, from: number, to?: number) =>
   rowsOf<Parameters<typeof checkpointFrom>[0], StoredCheckpoint>(
     sql,
     {

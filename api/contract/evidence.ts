@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { HR_EVENT_TYPES } from '../../domain/hr-event';
 import { CERTIFICATE_APP_OUTCOMES, CERTIFICATE_STATUSES } from '../../domain/leaver-certificate';
 import { EVENT_OUTCOMES } from '../../domain/lifecycle';
+import type { PeriodReport } from '../../domain/period-report';
 
 const time = z.string().describe('ISO 8601, UTC');
 const ms = z.number().describe('milliseconds');
@@ -155,3 +156,52 @@ export const periodExportSchema = z.object({
   generatedAt: time,
   rows: z.array(exportRowSchema),
 });
+
+/** A period's figures (domain/period-report.ts), outlined: the sections are objects of counts. */
+export const periodReportSchema = z
+  .looseObject({
+    from: time,
+    to: time.describe('exclusive'),
+    generatedAt: time,
+    steps: z.record(z.string(), z.number().int()),
+    timeToProvision: z.looseObject({}),
+    timeToChange: z.looseObject({}),
+    timeToDeprovision: z.looseObject({}),
+    deadlines: z.looseObject({ met: z.number(), late: z.number(), pending: z.number(), overdue: z.number() }),
+    verificationFailures: z.record(z.string(), z.looseObject({})),
+    approvals: z.looseObject({ waiting: z.number() }),
+    manualTasks: z.looseObject({ overdue: z.number() }),
+    drift: z.record(z.string(), z.looseObject({})),
+    overrides: z.object({ skips: z.number().int(), retries: z.number().int() }),
+    skipped: z.array(z.looseObject({ employeeId: z.string(), appId: z.string() })),
+    openFollowUps: z.array(z.looseObject({ employeeId: z.string(), appId: z.string() })),
+  })
+  .meta({ id: 'EvidenceReport' }) as unknown as z.ZodType<
+  PeriodReport & { from: string; to: string; generatedAt: string }
+>;
+
+/** What a walk of the chains found (evidence/verify.ts VerifyReport). */
+export const verifyReportSchema = z
+  .object({
+    intact: z.boolean().describe('every record and checkpoint fits'),
+    from: time.optional(),
+    to: time.optional(),
+    chains: z.number().int(),
+    records: z.number().int(),
+    checkpoints: z.number().int(),
+    problems: z
+      .array(
+        z.object({
+          kind: z
+            .string()
+            .describe('edited, deleted, inserted, reordered, or a checkpoint that does not verify'),
+          chainId: z.string(),
+          seq: z.number().int(),
+          recordId: z.string().optional(),
+          checkpointId: z.string().optional(),
+          message: z.string(),
+        }),
+      )
+      .describe('the first problem of each chain that has one'),
+  })
+  .meta({ id: 'EvidenceVerifyReport' });

@@ -6,15 +6,22 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { employeeIdSchema } from '../../domain/hr-event';
 import { CertificateNotFound } from '../../domain/leaver-certificate';
-import { lenientPeriodOf, periodBoundSchema, type Period } from '../../domain/period';
+import { lenientPeriodOf, lenientWindowOf, periodBoundSchema, type Period } from '../../domain/period';
 import { certificateHtml, HTML_MEDIA_TYPE } from '../../evidence/certificate-html';
 import { CSV_MEDIA_TYPE, exportCsv } from '../../evidence/export-csv';
 import { isUnavailable } from '../../evidence/pg-client';
-import { certificateOf, exportOf } from '../../evidence/queries';
+import { certificateOf, exportOf, reportOf } from '../../evidence/queries';
+import { publicKeysFrom } from '../../evidence/settings';
+import { verifyChains } from '../../evidence/verify';
 import type { SqlQueryable } from '../../evidence/sql';
 import { bearerAuth } from '../auth';
 import { bearerErrors, errorSchema, notFound } from '../contract/errors';
-import { leaverCertificateSchema, periodExportSchema } from '../contract/evidence';
+import {
+  leaverCertificateSchema,
+  periodExportSchema,
+  periodReportSchema,
+  verifyReportSchema,
+} from '../contract/evidence';
 import { HttpError } from '../http-error';
 import type { ApiOptions } from '../options';
 import { RETRY_AFTER_SECONDS } from '../temporal-unavailable';
@@ -29,6 +36,12 @@ const exportQuery = z.object({
     'the last day (UTC, inclusive) or instant; before `from`: an empty period. Bounds are held to 1970–9999',
   ),
   format: z.enum(['json', 'csv']).default('json').describe('`csv`: RFC 4180 with a header row'),
+});
+
+const reportQuery = exportQuery.omit({ format: true });
+const verifyQuery = z.object({
+  from: periodBoundSchema.optional().describe('check the records written from then on (and the one before)'),
+  to: periodBoundSchema.optional().describe('…up to the last day (UTC, inclusive) or instant'),
 });
 
 const certificateQuery = z.object({
@@ -171,6 +184,66 @@ export function evidenceRoutes(app: FastifyInstance, options: ApiOptions): void 
       request.log.info({ employeeId, eventId: certificate.eventId, format }, 'revocation certificate read');
       if (format === 'html') return reply.type(HTML_MEDIA_TYPE).send(certificateHtml(certificate));
       return reply.send(certificate);
+    },
+  );
+
+  routes.get(
+    '/v1/evidence/report',
+    {
+      onRequest: operatorsOnly,
+      schema: {
+        tags: ['Evidence'],
+        operationId: 'getEvidenceReport',
+        summary: "A period's figures from the evidence store (what `jml report` prints)",
+        description:
+          'Time to provision and deprovision, deadlines met and missed, verification failures per ' +
+          "application, approvals waiting and decided, manual tasks overdue, drift found, operators' skips " +
+          'and retries, and the follow-ups of skipped applications still open. Durations in milliseconds.',
+        security: [{ bearer: [] }],
+        querystring: reportQuery,
+        response: { 200: periodReportSchema, ...bearerErrors, 503: unavailable },
+      },
+    },
+    async (request) => {
+      const period = lenientPeriodOf(request.query.from, request.query.to);
+      const generatedAt = new Date();
+      const figures = await reading(options, request, (sql) => reportOf(sql, period, generatedAt));
+      return {
+        from: period.from.toISOString(),
+        to: period.to.toISOString(),
+        generatedAt: generatedAt.toISOString(),
+        ...figures,
+      };
+    },
+  );
+
+  routes.get(
+    '/v1/evidence/verify',
+    {
+      onRequest: operatorsOnly,
+      schema: {
+        tags: ['Evidence'],
+        operationId: 'verifyEvidence',
+        summary: 'Checks the hash chains and signed checkpoints (what `jml audit verify` checks)',
+        description:
+          'Walks every chain (or the records of a window) and names the first record of each chain that ' +
+          'was edited, deleted, inserted or reordered, or a checkpoint whose signature does not verify with ' +
+          "this process's public key. `intact: false` is an answer, not an error: the answer is 200 either way.",
+        security: [{ bearer: [] }],
+        querystring: verifyQuery,
+        response: { 200: verifyReportSchema, ...bearerErrors, 503: unavailable },
+      },
+    },
+    async (request) => {
+      const window = lenientWindowOf(request.query.from, request.query.to);
+      const report = await reading(options, request, (sql) =>
+        verifyChains(sql, { ...window, publicKeys: publicKeysFrom() }),
+      );
+      request.log[report.intact ? 'info' : 'error'](
+        { intact: report.intact, chains: report.chains, problems: report.problems.length },
+        'evidence chains verified',
+      );
+      return report;
     },
   );
 }

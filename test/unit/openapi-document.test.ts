@@ -32,6 +32,8 @@ void test('the document describes every route with its authentication and answer
     '/v1/approvals/{requestId}',
     '/v1/evidence',
     '/v1/evidence/leavers/{employeeId}',
+    '/v1/evidence/report',
+    '/v1/evidence/verify',
     '/v1/guard',
     '/v1/guard/decisions',
     '/v1/hr/events',
