@@ -18,6 +18,9 @@ import { OpenTasksKey } from './messages';
 import type { Progress } from './progress';
 import { describeFailure } from './until-verified';
 
+/** How an overdue task's problem begins: the flag it raises is recorded as `task-overdue`. */
+export const OVERDUE = 'overdue: ';
+
 export interface TaskSpec {
   appId: string;
   account: AccountRef;
@@ -94,7 +97,7 @@ export class ManualTasks extends AwaitedByPeople<ManualTask, TaskCompletion> {
     const waiting = (status: 'working' | 'failing') =>
       progress.update(spec.progressKey, {
         status,
-        lastProblem: `${status === 'failing' ? 'overdue: ' : ''}task ${task.taskId} waits for ${task.assignees.join(', ')} to ${task.instructions}`,
+        lastProblem: `${status === 'failing' ? OVERDUE : ''}task ${task.taskId} waits for ${task.assignees.join(', ')} to ${task.instructions}`,
       });
     try {
       await this.notify(progress, maxRetryIntervalMs, spec, task, 'opened');

@@ -14,6 +14,7 @@ import {
   type SettledStep,
 } from '../domain/step-evidence';
 import { evidence } from './activities-proxy';
+import { OVERDUE } from './manual-tasks';
 import type { AttentionStatus } from './progress';
 import { summaries } from './summaries';
 
@@ -23,7 +24,7 @@ const STEP_EVIDENCE = 'step-evidence';
 export const recordsEvidence = () => patched(STEP_EVIDENCE);
 const RETRY_EVIDENCE = 'retry-evidence';
 
-type AttentionReason = AttentionStatus | 'deadline-missed';
+type AttentionReason = AttentionStatus | 'deadline-missed' | 'task-overdue';
 
 export class StepEvidence {
   private readonly workflowId = workflowInfo().workflowId;
@@ -38,7 +39,9 @@ export class StepEvidence {
   /** An application first needs a person in the step of `eventId`: recorded at once, not at the end. */
   flagged(eventId: string, step: SettledStep['step'], app: AppProgress & { status: AttentionStatus }): void {
     if (!step) return;
-    this.attention(eventId, step, app.status, app.attempts, app.lastProblem ?? app.status, app.appId);
+    const overdueTask = app.status === 'failing' && app.lastProblem?.startsWith(OVERDUE);
+    const reason = overdueTask ? 'task-overdue' : app.status;
+    this.attention(eventId, step, reason, app.attempts, app.lastProblem ?? app.status, app.appId);
   }
 
   /** The leaver was not verified everywhere by its deadline. */

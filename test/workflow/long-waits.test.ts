@@ -11,6 +11,7 @@ import { decideUpdate, NeedsAttentionKey, taskDoneSignal } from '../../workflows
 import { identitySettings } from '../../workers/service';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { buildConfig } from '../support/config';
+import { openTestEvidenceStore } from '../support/evidence';
 import { employee, hrEvent } from '../support/people';
 import { startTimeSkippingWorker, type TimeSkippingWorker } from '../support/time-skipping';
 import { identityClient } from '../support/identity-client';
@@ -263,6 +264,16 @@ void test('an overdue manual task is escalated each day and flagged for attentio
   const attribute = async () =>
     (await handleOf(person.id).describe()).typedSearchAttributes.get(NeedsAttentionKey);
   assert.equal(await attribute(), true);
+  const evidence = await openTestEvidenceStore();
+  try {
+    const flagged = await eventually('the overdue task on the record', async () => {
+      const chain = await evidence.chainOf(person.id);
+      return chain.find((r) => r.kind === 'attention' && r.appId === 'badge');
+    });
+    assert.equal((flagged.body as { reason: string }).reason, 'task-overdue');
+  } finally {
+    await evidence.close();
+  }
   await skip(DAY);
   await eventually(
     'a second escalation',
