@@ -85,7 +85,9 @@ export function rosterRoutes(app: FastifyInstance, options: ApiOptions, deadline
         });
       }
       if (!options.rosters) throw unavailable('this API process holds no evidence store');
-      request.raw.socket?.setTimeout(ROSTER_ANSWER_TIMEOUT_MS);
+      // (A request made with app.inject has no real socket.)
+      const { socket } = request.raw;
+      if (typeof socket?.setTimeout === 'function') socket.setTimeout(ROSTER_ANSWER_TIMEOUT_MS);
       try {
         const result = await importRoster(
           { ...options, rosters: options.rosters, deadlineMs },

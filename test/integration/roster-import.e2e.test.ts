@@ -6,14 +6,17 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect as connectTcp, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { RosterImportResult } from '../../api/roster-import';
+import { createApi } from '../../api/server';
 import { signPayload } from '../../api/signature';
 import { createLogger } from '../../common/logger';
 import { identityWorkflowId, type IdentityStatus } from '../../domain/lifecycle';
 import { ROSTER_FIELDS, type RosterEmployee } from '../../domain/roster';
+import type { EvidenceStore } from '../../evidence/store';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { startService, type RunningService } from '../../workers/service';
 import { buildConfig } from '../support/config';
@@ -32,6 +35,8 @@ let service: RunningService;
 let connection: Connection;
 let client: Client;
 let dir: string;
+let taskQueue: string;
+let store: EvidenceStore;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'jml-roster-'));
@@ -54,10 +59,11 @@ before(async () => {
       { id: 'sales', when: { department: ['Sales'] }, grants: { crm: ['crm-users'] } },
     ],
   });
+  taskQueue = `roster-${Date.now()}`;
   service = await startService({
     evidence: await openTestEvidenceStore(),
     loaded,
-    temporal: { address: temporalAddress(), namespace: 'default', taskQueue: `roster-${Date.now()}` },
+    temporal: { address: temporalAddress(), namespace: 'default', taskQueue },
     // The guard's warning about its approvers is not what these tests are about.
     logger: createLogger('roster-test').child({}, { level: 'error' }),
     httpPort: 0,
@@ -65,11 +71,13 @@ before(async () => {
   });
   connection = await Connection.connect({ address: temporalAddress() });
   client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter() });
+  store = await openTestEvidenceStore();
 });
 
 after(async () => {
   await service?.stop();
   await connection?.close();
+  await store?.close();
   await scim?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -389,5 +397,105 @@ void describe('a roster of 1,000 people', () => {
       [],
       'the changed and dropped people got one event more; the joiners one; everyone else nothing new',
     );
+  });
+});
+
+/** A TCP proxy in front of the Temporal server that can be cut: every connection dropped, none accepted. */
+async function temporalProxy(): Promise<{ address: string; cut: () => Promise<void> }> {
+  const [host, port] = temporalAddress().split(':') as [string, string];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((inbound) => {
+    const outbound = connectTcp(Number(port), host);
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: proxyPort } = server.address() as { port: number };
+  return {
+    address: `127.0.0.1:${proxyPort}`,
+    // Safe to call again: a closed server just says so.
+    cut: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
+
+void describe('an import that stops half-way', () => {
+  void test('answers 503 with how far it got, and the same roster again sends the rest, each person once', async () => {
+    const source = newSource();
+    const people = Array.from({ length: 300 }, () => employee({ department: 'Nowhere' }));
+    const proxy = await temporalProxy();
+    const proxied = await Connection.connect({ address: proxy.address });
+    // The API of a second jml process whose way to Temporal breaks; the service's worker does the work.
+    const api = await createApi({
+      client: new Client({ connection: proxied, namespace: 'default', dataConverter: testDataConverter() }),
+      namespace: 'default',
+      taskQueue,
+      settings: { joinerLeadTimeMs: 0, maxRetryIntervalMs: 1000 },
+      hrWebhookSecret: HR_SECRET,
+      apiToken: API_TOKEN,
+      maxBodyBytes: 65536,
+      signatureToleranceMs: 300_000,
+      logger: createLogger('roster-test').child({}, { level: 'silent' }),
+      rosters: store.rosters,
+      limits: { temporalDeadlineMs: 2000 },
+    });
+    try {
+      await api.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = api.server.address() as { port: number };
+      const body = JSON.stringify({ source, employees: people });
+      const answer = fetch(`http://127.0.0.1:${port}/v1/hr/roster`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-jml-signature': signPayload(body, HR_SECRET) },
+        body,
+      });
+      const recorded = async () =>
+        Number(
+          (
+            await store.reader.query<{ n: string }>(
+              'SELECT count(*)::text AS n FROM roster_people WHERE source = $1',
+              [source],
+            )
+          )[0]!.n,
+        );
+      await eventually('a third of the people recorded', async () => (await recorded()) >= 100, 60_000);
+      await proxy.cut();
+      const stopped = await answer;
+      const { message } = (await stopped.json()) as { message: string };
+      assert.equal(stopped.status, 503, message);
+      const sentBefore = await recorded();
+      assert.ok(sentBefore >= 100 && sentBefore < 300, `recorded ${sentBefore}`);
+      assert.match(
+        message,
+        new RegExp(`; \\d+ of 300 events were sent and recorded; send the same roster again`),
+      );
+
+      const rest = await importFile(writeCsv(people), source);
+      assert.equal(rest.events.length, 300 - sentBefore, 'only what was not recorded is sent');
+      assert.equal(rest.complete, true);
+      const again = await importFile(writeCsv(people), source);
+      assert.deepEqual(again.events, []);
+      for (const person of people) {
+        const processed = await eventually(`${person.id} hired`, async () => {
+          const s = await status(person.id);
+          return s?.stage === 'active' && s.history;
+        });
+        assert.deepEqual(
+          processed.map((h) => h.type),
+          ['hire'],
+          `${person.id} was hired once (an event sent again under its id is ignored)`,
+        );
+      }
+    } finally {
+      await proxy.cut();
+      await api.close();
+      await proxied.close();
+    }
   });
 });
