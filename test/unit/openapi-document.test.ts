@@ -37,6 +37,7 @@ void test('the document describes every route with its authentication and answer
     '/v1/guard',
     '/v1/guard/decisions',
     '/v1/hr/events',
+    '/v1/hr/roster',
     '/v1/identities/{employeeId}',
     '/v1/identities/{employeeId}/retry',
     '/v1/identities/{employeeId}/skip',
@@ -48,6 +49,18 @@ void test('the document describes every route with its authentication and answer
   const hr = paths['/v1/hr/events']!.post!;
   assert.deepEqual(hr.security, [{ hrSignature: [] }]);
   assert.deepEqual(Object.keys(hr.responses).sort(), ['202', '400', '401', '413', '414', '503']);
+  const roster = paths['/v1/hr/roster']!.post!;
+  assert.deepEqual(roster.security, [{ hrSignature: [] }], 'a roster is signed like an HR event');
+  assert.deepEqual(Object.keys(roster.responses).sort(), [
+    '200',
+    '202',
+    '400',
+    '401',
+    '409',
+    '413',
+    '414',
+    '503',
+  ]);
   const metrics = paths['/metrics']!.get!;
   assert.deepEqual(metrics.security, [{ metricsBearer: [] }]);
   assert.deepEqual(Object.keys(metrics.responses).sort(), ['200', '401']);
@@ -56,7 +69,7 @@ void test('the document describes every route with its authentication and answer
   assert.equal(retry.requestBody?.required, false, 'no body retries every failing application');
   for (const [path, item] of Object.entries(paths)) {
     for (const [method, operation] of Object.entries(item)) {
-      if (path.startsWith('/v1/') && path !== '/v1/hr/events') {
+      if (path.startsWith('/v1/') && !path.startsWith('/v1/hr/')) {
         assert.deepEqual(operation.security, [{ bearer: [] }], `${method} ${path}`);
         assert.ok('401' in operation.responses && '503' in operation.responses, `${method} ${path}`);
       }
