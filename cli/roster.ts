@@ -125,7 +125,11 @@ async function importRosterFile(file: string, options: ImportOptions, command: C
     printJson(result);
   } else {
     console.log(summary(file, result));
-    if (result.events.length) console.log(eventsTable(result));
+    console.log(
+      result.events.length
+        ? eventsTable(result)
+        : "no differences from the source's last roster: nothing to send",
+    );
     if (result.dryRun) console.log('dry run: nothing was sent');
   }
   if (!result.dryRun && !result.complete) {
