@@ -22,7 +22,8 @@ export const EXIT_CODES = `
 Exit codes:
   0  done (event --wait: every application verified)
   1  refused: the API said no (401, 403, 404, 409, 500), or --wait ended unverified;
-     evidence leaver: no such leaver; audit verify: the evidence is not intact
+     evidence leaver: no such leaver; audit verify: the evidence is not intact;
+     roster import: an event was refused as stale (the next import sends it again)
   2  bad input: invalid arguments or files, or the API answered 400, 413 or 414
   3  unreachable: no connection, no answer in time, or 429, 502, 503, 504 (try again later);
      for audit, evidence and report: the evidence store cannot be opened or read`;
