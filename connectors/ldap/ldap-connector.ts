@@ -288,20 +288,50 @@ export class LdapConnector implements Connector {
 
   /**
    * Whose the person's entry is: the DN jml recorded, else `uid=<userName>`, weighed by employeeNumber
-   * (jml writes it on every entry it creates, so an entry without it is not provably anyone's).
+   * (jml writes it on every entry it creates, so an entry without it is not provably anyone's); where
+   * no DN was recorded and `uid=<userName>` holds no entry, the one under usersDn that carries their
+   * employeeNumber. A recorded DN that holds nothing is what a removed entry leaves: no search then.
    */
-  private async ownership(client: Client, ref: AccountRef): Promise<Ownership> {
+  private async ownership(
+    client: Client,
+    ref: AccountRef,
+    elsewhere = ref.accountId === undefined,
+  ): Promise<Ownership> {
     const dn = ref.accountId ?? this.userDn(ref.userName);
     const entry = await findEntry(client, dn, ENTRY_ATTRIBUTES);
     if (!entry) {
       if (ref.accountId && !sameDn(ref.accountId, this.userDn(ref.userName))) {
-        return this.ownership(client, { ...ref, accountId: undefined });
+        return this.ownership(client, { ...ref, accountId: undefined }, elsewhere);
       }
-      return { kind: 'none' };
+      return elsewhere ? this.ownedElsewhere(client, ref.employeeId) : { kind: 'none' };
     }
     const owners = values(entry, OWNER_ATTRIBUTE);
     if (owners.includes(ref.employeeId)) return { kind: 'own', dn: entry.dn || dn, entry };
     return owners.length ? { kind: 'other', owner: owners.join(', ') } : { kind: 'unowned', dn };
+  }
+
+  /**
+   * The person's entry where jml did not put it, found by its employeeNumber anywhere under usersDn
+   * (made or moved there by hand: under another RDN, in an OU below). A listing shows such an entry
+   * as theirs, so a leaver — a reconciliation's termination of an orphan among them — must reach it
+   * too. Of several, the first by DN.
+   */
+  private async ownedElsewhere(client: Client, employeeId: string): Promise<Ownership> {
+    const filter = new AndFilter({
+      filters: [ACCOUNT_FILTER, new EqualityFilter({ attribute: OWNER_ATTRIBUTE, value: employeeId })],
+    });
+    try {
+      const { searchEntries } = await client.search(this.config.usersDn, {
+        scope: 'sub',
+        filter,
+        attributes: ENTRY_ATTRIBUTES,
+      });
+      const [entry] = searchEntries.sort((a, b) => (dnKey(a.dn) < dnKey(b.dn) ? -1 : 1));
+      return entry ? { kind: 'own', dn: entry.dn, entry } : { kind: 'none' };
+    } catch (error) {
+      if (hasCode(error, RESULT.noSuchObject)) return { kind: 'none' };
+      throw error;
+    }
   }
 
   /** The DN of the person's own entry; undefined when there is none (or only someone else's). */

@@ -1,7 +1,7 @@
 // What a directory administrator does by hand in OpenLDAP, for the reconciliation tests: an entry
 // added outside jml (with or without an employeeNumber), a lock lifted, a membership added or
 // removed; and an entry read directly, as the administrator, without jml's connector.
-import { Attribute, Change, type Client } from 'ldapts';
+import { AlreadyExistsError, Attribute, Change, type Client } from 'ldapts';
 import { escapeDnValue } from '../../connectors/ldap/ldap-connector';
 import { asAdmin, type SlapdServer } from './slapd';
 
@@ -28,18 +28,29 @@ export class LdapConsole {
     return `cn=${escapeDnValue(group)},${this.server.groupsDn}`;
   }
 
-  /** An inetOrgPerson made by hand; without `employeeNumber` nobody is named as its owner. */
-  async addPerson(userName: string, employeeNumber?: string): Promise<string> {
-    const dn = this.dnOf(userName);
-    await this.admin((client) =>
-      client.add(dn, {
+  /**
+   * An inetOrgPerson made by hand; without `employeeNumber` nobody is named as its owner. With `ou`, it
+   * is made in that organizationalUnit below usersDn (created when missing), not where jml puts entries.
+   */
+  async addPerson(userName: string, employeeNumber?: string, ou?: string): Promise<string> {
+    const parent = ou ? `ou=${escapeDnValue(ou)},${this.server.usersDn}` : this.server.usersDn;
+    const dn = `uid=${escapeDnValue(userName)},${parent}`;
+    await this.admin(async (client) => {
+      if (ou) {
+        try {
+          await client.add(parent, { objectClass: ['top', 'organizationalUnit'], ou });
+        } catch (error) {
+          if (!(error instanceof AlreadyExistsError)) throw error;
+        }
+      }
+      await client.add(dn, {
         objectClass: ['top', 'person', 'organizationalPerson', 'inetOrgPerson'],
         uid: userName,
         cn: userName,
         sn: 'ByHand',
         ...(employeeNumber ? { employeeNumber } : {}),
-      }),
-    );
+      });
+    });
     return dn;
   }
 

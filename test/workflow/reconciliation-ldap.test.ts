@@ -101,6 +101,7 @@ void describe('reconciliation of an OpenLDAP directory', () => {
   const missing = employee({ department: 'Sales' });
   const leaver = employee({ department: 'Sales' });
   const neverSeen = employee();
+  const contractor = employee();
   const dns: Record<string, string> = {};
   let first: ReconciliationReport;
 
@@ -116,6 +117,9 @@ void describe('reconciliation of an OpenLDAP directory', () => {
     await directory.unlock(dns[leaver.id]!); // the leaver's account switched back on
     dns[neverSeen.id] = await directory.addPerson(neverSeen.userName, neverSeen.id); // owned by someone jml never saw
     await directory.addMember('staff', dns[neverSeen.id]!);
+    // Owned by someone jml never saw, in an OU below usersDn, where a leaver finding accounts by userName does not look.
+    dns[contractor.id] = await directory.addPerson(contractor.userName, contractor.id, 'contractors');
+    await directory.addMember('team', dns[contractor.id]!);
     dns.unlinked = await directory.addPerson(`nobody.${randomUUID().slice(0, 8)}`); // no employeeNumber at all
     await directory.addMember('extra', dns.unlinked);
     await directory.addMember('extra', dns[active.id]!); // drift: a membership no role justifies
@@ -127,8 +131,8 @@ void describe('reconciliation of an OpenLDAP directory', () => {
   void test('each entry changed by hand is found in its class, and nothing else is', () => {
     const app = first.applications.find((a) => a.appId === 'directory');
     assert.equal(app?.listing, 'complete', JSON.stringify(app));
-    assert.equal(app?.accounts, 5);
-    assert.deepEqual(first.counts, { orphan: 2, unlinked: 1, drift: 1, missing: 1 });
+    assert.equal(app?.accounts, 6);
+    assert.deepEqual(first.counts, { orphan: 3, unlinked: 1, drift: 1, missing: 1 });
     assert.equal(first.clean, false);
     assert.deepEqual(
       first.items.map((i) => [i.class, dnKey(i.accountId), i.employeeId, i.entitlements]).sort(),
@@ -137,6 +141,7 @@ void describe('reconciliation of an OpenLDAP directory', () => {
         ['missing', dnKey(dns[missing.id]!), missing.id, ['staff']],
         ['orphan', dnKey(dns[leaver.id]!), leaver.id, []],
         ['orphan', dnKey(dns[neverSeen.id]!), neverSeen.id, ['staff']],
+        ['orphan', dnKey(dns[contractor.id]!), contractor.id, ['team']],
         ['unlinked', dnKey(dns.unlinked!), undefined, ['extra']],
       ].sort(),
     );
@@ -155,6 +160,17 @@ void describe('reconciliation of an OpenLDAP directory', () => {
       const { history } = await jml.statusOf(person.id);
       assert.ok(history.some((h) => h.eventId === item.remediation?.eventId));
     }
+  });
+
+  void test('an orphan entry in an OU below usersDn is reached by its employeeNumber: the leaver locks and empties it, verified', async () => {
+    const item = itemOf(first.items, dns[contractor.id]!, 'orphan');
+    assert.equal(item?.action, 'remediate');
+    assert.equal(item?.outcome, 'verified', item?.detail);
+    assert.deepEqual(await directory.entry(dns[contractor.id]!), {
+      owner: contractor.id,
+      locked: true,
+      groups: [],
+    });
   });
 
   void test("drift is revoked and missing birthright granted again by the person's workflow, verified and seen in the groups", async () => {
@@ -187,10 +203,10 @@ void describe('reconciliation of an OpenLDAP directory', () => {
     assert.equal(kept?.report?.status, 'finished');
     assert.deepEqual(kept?.report?.counts, first.counts);
     const items = await runItems(store.reader, first.runId);
-    assert.equal(items.length, 5);
+    assert.equal(items.length, 6);
     // The DN names the entry (its uid is in it); the person's names and email are not.
     const text = JSON.stringify({ kept, items });
-    for (const person of [active, missing, leaver, neverSeen]) {
+    for (const person of [active, missing, leaver, neverSeen, contractor]) {
       assert.equal(text.includes(person.email), false);
       assert.equal(text.includes(person.familyName), false);
     }
