@@ -12,6 +12,8 @@ export interface FaultProxy {
   failNext(count: number, status: number, headers?: Record<string, string>): void;
   /** Requests seen, forwarded or failed. */
   readonly requests: number;
+  /** Bytes of the forwarded answers' bodies so far: what the client had to download. */
+  readonly answerBytes: number;
   /** Every request seen, as `METHOD path`, in order. */
   readonly log: string[];
   /**
@@ -59,6 +61,7 @@ export async function startFaultProxy(
 ): Promise<FaultProxy> {
   const port = await freePort();
   let seen = 0;
+  let answerBytes = 0;
   const log: string[] = [];
   let hold: { match: (method: string, path: string) => boolean; arrived: () => void } | undefined;
   let delay:
@@ -76,6 +79,7 @@ export async function startFaultProxy(
       },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
+        answer.on('data', (chunk: Buffer) => (answerBytes += chunk.length));
         answer.pipe(res);
       },
     );
@@ -151,6 +155,9 @@ export async function startFaultProxy(
     },
     get requests() {
       return seen;
+    },
+    get answerBytes() {
+      return answerBytes;
     },
     log,
     holdNext(match) {
