@@ -33,7 +33,7 @@ export interface ApiOptions {
    * The evidence store this process holds (workers/service.ts), read by the certificate and export
    * routes; without it they answer 503. Never a second one: the embedded store is one process's.
    */
-  evidence?: Pick<EvidenceStore, 'reader'>;
+  evidence?: Pick<EvidenceStore, 'reader' | 'publicKey'>;
   /**
    * What each HR source's roster last told jml, kept beside the evidence (evidence/roster-snapshots.ts),
    * for POST /v1/hr/roster; without it that route answers 503.

@@ -116,9 +116,10 @@ export const guardDecisionBodySchema = z.strictObject({
   employeeIds: z
     .array(employeeIdSchema)
     .min(1)
-    .max(10_000)
+    // 500 of the longest ids fit the API's 64 KiB body limit; more are decided in several calls.
+    .max(500)
     .optional()
-    .describe('only these people (default: every held termination)'),
+    .describe('only these people (default: every held termination), at most 500 per decision'),
 });
 
 /**

@@ -30,6 +30,8 @@ export interface SignedCheckpoint extends CheckpointFields {
 
 export interface Signer {
   keyId: string;
+  /** The public half, which checks what this signer signs. */
+  publicKey: KeyObject;
   sign(fields: CheckpointFields): string;
 }
 
@@ -63,6 +65,7 @@ export function signerFrom(privateKey: KeyObject): Signer {
   const keyId = keyIdOf(privateKey);
   return {
     keyId,
+    publicKey: createPublicKey(privateKey),
     sign: (fields) => sign(null, checkpointMessage(fields), privateKey).toString('base64'),
   };
 }

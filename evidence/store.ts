@@ -55,6 +55,11 @@ export class EvidenceStore {
     return this.sql.description;
   }
 
+  /** The public key of the key this store signs checkpoints with. */
+  get publicKey(): KeyObject {
+    return this.signer.publicKey;
+  }
+
   /** The connection, for the reads of queries.ts (certificates, exports, reports) in the same process. */
   get reader(): SqlQueryable {
     return this.sql;

@@ -73,7 +73,7 @@ function people(): PersonRecords[] {
   return [ada, grace, linus];
 }
 
-async function apiOver(store: Pick<EvidenceStore, 'reader'> | undefined) {
+async function apiOver(store: Pick<EvidenceStore, 'reader' | 'publicKey'> | undefined) {
   // Never dialled: the evidence routes do not ask Temporal anything.
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
   const app = await createApi({
