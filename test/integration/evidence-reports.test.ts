@@ -7,15 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { issuePersonalToken } from '../../api/personal-token';
-import { createApi } from '../../api/server';
 import type { LeaverCertificate } from '../../domain/leaver-certificate';
 import { EXPORT_COLUMNS } from '../../domain/period-export';
 import { certificateOf, exportOf, periodSteps, reportOf } from '../../evidence/queries';
 import type { EvidenceStore } from '../../evidence/store';
+import { evidenceApi } from '../support/evidence-api';
 import { EVIDENCE_BACKENDS, type EvidenceFixture } from '../support/evidence-backends';
 import { PersonRecords } from '../support/step-records';
 import { jml, type Run } from '../unit/cli-run';
@@ -73,30 +71,8 @@ function people(): PersonRecords[] {
   return [ada, grace, linus];
 }
 
-async function apiOver(store: Pick<EvidenceStore, 'reader' | 'publicKey'> | undefined) {
-  // Never dialled: the evidence routes do not ask Temporal anything.
-  const connection = Connection.lazy({ address: '127.0.0.1:1' });
-  const app = await createApi({
-    client: new Client({ connection, namespace: 'default' }),
-    namespace: 'default',
-    taskQueue: 'evidence-reports',
-    settings: { joinerLeadTimeMs: 0, maxRetryIntervalMs: 1000 },
-    hrWebhookSecret: 'unused',
-    apiToken: API_TOKEN,
-    personalTokenSecret: PERSONAL_SECRET,
-    maxBodyBytes: 65536,
-    signatureToleranceMs: 300_000,
-    logger: pino({ level: 'silent' }),
-    ...(store ? { evidence: store } : {}),
-  });
-  return {
-    app,
-    close: async () => {
-      await app.close();
-      await connection.close();
-    },
-  };
-}
+const apiOver = (store: Pick<EvidenceStore, 'reader' | 'publicKey'> | undefined) =>
+  evidenceApi(store, { apiToken: API_TOKEN, personalTokenSecret: PERSONAL_SECRET });
 
 const bearer = { authorization: `Bearer ${API_TOKEN}` };
 const get = (app: FastifyInstance, url: string, headers: Record<string, string> = bearer) =>

@@ -6,14 +6,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
-import { createApi } from '../../api/server';
 import type { LeaverCertificate } from '../../domain/leaver-certificate';
 import type { VerifyReport } from '../../evidence/verify';
 import { publicKeyText } from '../../evidence/signing';
 import type { EvidenceStore } from '../../evidence/store';
+import { evidenceApi, type EvidenceApi } from '../support/evidence-api';
 import { EVIDENCE_BACKENDS, tamper, type EvidenceFixture } from '../support/evidence-backends';
 import { PersonRecords } from '../support/step-records';
 import { jml } from '../unit/cli-run';
@@ -22,34 +19,13 @@ const API_TOKEN = 'running-jml-api-token';
 const pglite = EVIDENCE_BACKENDS.find((b) => b.name === 'PGlite')!;
 let fixture: EvidenceFixture;
 let store: EvidenceStore;
-let api: { app: FastifyInstance; url: string; close: () => Promise<void> };
+let api: EvidenceApi & { url: string };
 const savedPublicKey = process.env.JML_EVIDENCE_PUBLIC_KEY;
 
-/** The API of a running jml over the store this process holds, as `npm start` serves it. */
+/** The API of a running jml over the store this process holds, listening as `npm start` serves it. */
 async function startApi(held: EvidenceStore) {
-  const connection = Connection.lazy({ address: '127.0.0.1:1' });
-  const app = await createApi({
-    client: new Client({ connection, namespace: 'default' }),
-    namespace: 'default',
-    taskQueue: 'evidence-through-api',
-    settings: { joinerLeadTimeMs: 0, maxRetryIntervalMs: 1000 },
-    hrWebhookSecret: 'unused',
-    apiToken: API_TOKEN,
-    personalTokenSecret: 'unused-personal-secret',
-    maxBodyBytes: 65536,
-    signatureToleranceMs: 300_000,
-    logger: pino({ level: 'silent' }),
-    evidence: held,
-  });
-  const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  return {
-    app,
-    url,
-    close: async () => {
-      await app.close();
-      await connection.close();
-    },
-  };
+  const api = await evidenceApi(held, { apiToken: API_TOKEN, personalTokenSecret: 'unused-secret' });
+  return { ...api, url: await api.app.listen({ host: '127.0.0.1', port: 0 }) };
 }
 
 const cliEnv = () => ({ ...fixture.cliEnv, JML_URL: api.url, JML_API_TOKEN: API_TOKEN });
