@@ -38,7 +38,8 @@ import type { AccessPlan } from '../domain/policy';
 import type { SettledStep } from '../domain/step-evidence';
 import { activities } from './activities-proxy';
 import { AppLocks } from './app-locks';
-import { converge, runJoiner, type StepContext } from './joiner';
+import { correctDrift } from './drift-correction';
+import { runJoiner, type StepContext } from './joiner';
 import { followUpSkipped, runLeaver } from './leaver';
 import { ApprovalGate } from './approval-gate';
 import { ManualTasks } from './manual-tasks';
@@ -57,7 +58,6 @@ import {
   type IdentitySettings,
 } from './messages';
 import { Progress } from './progress';
-import { withStallWatch } from './stall-watch';
 import { RevocationSchedule } from './revocation-schedule';
 import { revokeDue } from './scheduled-revocations';
 import { recordsEvidence, StepEvidence } from './step-evidence';
@@ -340,41 +340,16 @@ class IdentityRun {
     (this.state.drifts ??= []).push(finding);
   }
 
-  /**
-   * Puts one application back in line with the plan, as its own step under the application's lock,
-   * and verifies it by read-back. Only what the plan does not justify and jml never granted is
-   * removed; only what jml granted and the application lost is granted again (never a privileged
-   * entitlement that was not approved).
-   */
+  /** A drift finding, as a step of its own after the HR events queued before it. */
   private async correctDrift(finding: DriftFinding): Promise<void> {
-    const { findingId, appId } = finding;
-    const planned = this.state.plan?.apps[appId] ?? [];
-    const held = this.state.granted[appId] ?? [];
-    const revoke = [...new Set(finding.revoke)].filter((e) => !planned.includes(e) && !held.includes(e));
-    const grant = [...new Set(finding.grant)].filter((e) => planned.includes(e) && held.includes(e));
     const remember = (outcome: ProcessedEvent['outcome']) =>
-      this.remember({ eventId: findingId, type: 'drift', source: 'reconciliation' }, outcome);
+      this.remember({ eventId: finding.findingId, type: 'drift', source: 'reconciliation' }, outcome);
+    // Someone not (or no longer) active has no plan to put an application in line with.
     if (this.progress.stage !== 'active' || !this.state.employee) return remember('superseded');
-    if (revoke.length === 0 && grant.length === 0) return remember('completed');
-    const employee = this.state.employee;
-    this.progress.begin([appId]);
-    this.progress.describe(
-      `reconciliation ${findingId}: ${appId}: ${[grant.length ? `grant ${grant.join(', ')}` : '', revoke.length ? `revoke ${revoke.join(', ')}` : ''].filter(Boolean).join('; ')}`,
-    );
-    const report = await withStallWatch(this.progress, () =>
-      this.ctx.locks.withApp(appId, () =>
-        converge(this.ctx, {
-          progressKey: appId,
-          appId,
-          source: findingId,
-          employee,
-          wanted: grant,
-          unwanted: revoke,
-        }),
-      ),
-    );
+    const change = await correctDrift(this.ctx, this.state.employee, this.state.plan, finding);
     remember('completed');
-    await this.evidence.corrected(findingId, { granted: grant, revoked: revoke, report });
+    if (!change) return;
+    await this.evidence.corrected(finding.findingId, change);
     this.progress.describe('waiting for HR events');
   }
 

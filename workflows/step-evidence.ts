@@ -14,6 +14,7 @@ import {
   type SettledStep,
 } from '../domain/step-evidence';
 import { evidence } from './activities-proxy';
+import type { DriftCorrection } from './drift-correction';
 import { OVERDUE } from './manual-tasks';
 import type { AttentionStatus } from './progress';
 import { summaries } from './summaries';
@@ -96,7 +97,7 @@ export class StepEvidence {
   }
 
   /** A reconciliation's drift finding was put right in one application and verified. */
-  async corrected(findingId: string, change: Parameters<typeof driftEvidence>[3]): Promise<void> {
+  async corrected(findingId: string, change: DriftCorrection): Promise<void> {
     if (!recordsEvidence()) return;
     await this.write(findingId, driftEvidence(this.ids(), findingId, this.employeeId, change));
   }
