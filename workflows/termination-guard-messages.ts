@@ -32,6 +32,18 @@ export interface AdmitAnswer {
 /** Admit or hold one termination; answered at once (the evidence and the alert follow in the workflow). */
 export const admitTerminationUpdate = defineUpdate<AdmitAnswer, [AdmitRequest]>('admitTermination');
 
+/** Terminations that reached one intake while its last update was under way, in their order. */
+export interface AdmitBatchRequest extends Omit<AdmitRequest, 'event'> {
+  events: HrEvent[];
+}
+
+/**
+ * The same for several at once, one answer per event in order: an intake keeps one update in flight
+ * and sends what arrived meanwhile together, so a burst of terminations is not a burst of updates
+ * (Temporal takes a few updates in flight per workflow).
+ */
+export const admitTerminationsUpdate = defineUpdate<AdmitAnswer[], [AdmitBatchRequest]>('admitTerminations');
+
 /** A decision on held terminations, sent from the Temporal UI; a refused one is recorded and ignored. */
 export const guardDecisionSignal = defineSignal<[GuardDecision]>('guardDecision');
 

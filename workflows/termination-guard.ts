@@ -35,10 +35,12 @@ import { evidence } from './activities-proxy';
 import type { IdentitySettings } from './messages';
 import {
   admitTerminationUpdate,
+  admitTerminationsUpdate,
   decideHeldUpdate,
   guardDecisionSignal,
   guardStatusQuery,
   type AdmitAnswer,
+  type AdmitBatchRequest,
   type AdmitRequest,
   type DecideHeldRequest,
   type GuardCarry,
@@ -108,6 +110,9 @@ class TerminationGuard {
     setHandler(admitTerminationUpdate, (request) => this.admit(request), {
       description: 'Admit one termination, or hold it for the guard approvers (answers at once).',
     });
+    setHandler(admitTerminationsUpdate, (request) => this.admitAll(request), {
+      description: 'Admit or hold terminations that reached one intake together, in their order.',
+    });
     setHandler(guardDecisionSignal, (decision) => {
       const why = decisionRefusal(this.held, this.settings.approvers, decision);
       // A signal comes from the Temporal UI or CLI: whatever `via` it names, that is how it came.
@@ -160,10 +165,25 @@ class TerminationGuard {
   }
 
   private async admit({ event, settings, identitySettings }: AdmitRequest): Promise<AdmitAnswer> {
+    await this.prepare(settings, identitySettings);
+    return this.admitOne(event);
+  }
+
+  /** Terminations that reached one intake together, admitted or held in their order, in one step. */
+  private async admitAll({ events, settings, identitySettings }: AdmitBatchRequest): Promise<AdmitAnswer[]> {
+    await this.prepare(settings, identitySettings);
+    return events.map((event) => this.admitOne(event));
+  }
+
+  /** The intake's configuration (the latest wins), and the workforce count where a share limits. */
+  private async prepare(settings: TerminationGuardSettings, identitySettings: IdentitySettings) {
     this.settings = settings;
     this.identitySettings = identitySettings;
     if (settings.maxTerminationsPercent !== undefined) await this.countWorkforce();
-    // Nothing awaited from here on: the answer and the state change are one step.
+  }
+
+  /** Nothing awaited here: the answer and the state change are one step. */
+  private admitOne(event: HrEvent): AdmitAnswer {
     const now = Date.now();
     this.lastActivityAt = now;
     this.window = trimWindow(this.window, now);
