@@ -8,6 +8,7 @@ import {
 } from '@temporalio/client';
 import type { HrEvent } from '../domain/hr-event';
 import {
+  terminationGuardTaskQueue,
   terminationGuardWorkflowId,
   type GuardDecision,
   type TerminationGuardSettings,
@@ -83,7 +84,7 @@ class Admissions {
     const input = { settings: this.guard!, identitySettings: settings };
     const start = new WithStartWorkflowOperation(terminationGuardWorkflow, {
       workflowId: terminationGuardWorkflowId(taskQueue),
-      taskQueue,
+      taskQueue: terminationGuardTaskQueue(taskQueue),
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: 'Mass-termination guard',

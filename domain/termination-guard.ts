@@ -163,6 +163,14 @@ export function terminationGuardWorkflowId(taskQueue: string): string {
   return `termination-guard-${taskQueue}`;
 }
 
+/**
+ * The guard's own task queue beside the service's: its workflow tasks never wait behind those of the
+ * identity workflows a burst of terminations starts, so admissions answer in time.
+ */
+export function terminationGuardTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-guard`;
+}
+
 /** The guard's settings from the configuration, or undefined when it is turned off. */
 export function guardSettingsOf(config: {
   guard: TerminationGuardSettings & { enabled: boolean };

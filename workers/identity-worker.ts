@@ -1,13 +1,13 @@
 // Builds the worker that runs identity workflows and their activities for one configuration.
 import type { DataConverter } from '@temporalio/common';
-import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type NativeConnection, type State, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { reconciliationActivities } from '../activities/reconciliation';
 import { submitHrEvent } from '../api/intake';
 import { evidenceActivities } from '../activities/evidence';
 import { terminationGuardActivities } from '../activities/termination-guard';
 import { deliverHrEvent } from '../api/intake';
-import { guardSettingsOf } from '../domain/termination-guard';
+import { guardSettingsOf, terminationGuardTaskQueue } from '../domain/termination-guard';
 import { withEvidenceMetrics } from '../activities/evidence-metrics';
 import type { Logger } from '../common/logger';
 import type { Connector } from '../connectors/connector';
@@ -46,20 +46,45 @@ export interface IdentityWorkerOptions {
 /** Tests run workers without a logger; task notices then only reach the workflow's records. */
 const silentLog = { info: () => undefined };
 
+/** The workers of one process, run and stopped together. */
+export interface IdentityWorkers {
+  run(): Promise<void>;
+  /** RUNNING while every one of them is. */
+  getState(): State;
+  shutdown(): void;
+}
+
 export async function createIdentityWorker(
   options: IdentityWorkerOptions,
-): Promise<{ worker: Worker; close: () => Promise<void> }> {
+): Promise<{ worker: IdentityWorkers; close: () => Promise<void> }> {
   const connectors = options.connectors ?? createConnectors(options.config.applications);
-  const worker = await Worker.create({
+  const common = {
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue,
     dataConverter: options.dataConverter ?? dataConverterFromEnv(),
     // A workflow cached on a worker that died waits this long before another worker takes it (default 10 s).
     stickyQueueScheduleToStartTimeout: '2s',
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
+  };
+  const evidence = evidenceActivities(
+    withEvidenceMetrics(options.evidence, {
+      joinerLeadTimeMs: options.config.lifecycle.joinerLeadTime,
+      appIds: options.config.applications.map((app) => app.id),
+    }),
+  );
+  // Released terminations go to the people's workflows the way the intake delivers HR events.
+  const guardActivities = terminationGuardActivities({ deliver: deliverHrEvent, logger: options.logger });
+  // The mass-termination guard on a task queue of its own (domain/termination-guard.ts).
+  const guardWorker = await Worker.create({
+    ...common,
+    taskQueue: terminationGuardTaskQueue(options.taskQueue),
+    activities: { ...guardActivities, ...evidence },
+  });
+  const main = await Worker.create({
+    ...common,
+    taskQueue: options.taskQueue,
     activities: {
       ...createActivities({
         config: options.config,
@@ -69,8 +94,8 @@ export async function createIdentityWorker(
         taskChannels: createTaskChannels(options.config.applications, options.logger ?? silentLog),
         logger: options.logger,
       }),
-      // Released terminations go to the people's workflows the way the intake delivers HR events.
-      ...terminationGuardActivities({ deliver: deliverHrEvent, logger: options.logger }),
+      // A guard started before it had a queue of its own runs here.
+      ...guardActivities,
       ...reconciliationActivities({
         config: options.config,
         connectors,
@@ -88,14 +113,22 @@ export async function createIdentityWorker(
           ),
       }),
       // Each record newly written is counted in the process's lifecycle metrics (GET /metrics).
-      ...evidenceActivities(
-        withEvidenceMetrics(options.evidence, {
-          joinerLeadTimeMs: options.config.lifecycle.joinerLeadTime,
-          appIds: options.config.applications.map((app) => app.id),
-        }),
-      ),
+      ...evidence,
     },
   });
+  const workers = [main, guardWorker];
+  const worker: IdentityWorkers = {
+    run: async () => {
+      // One stopping (a fatal error) stops the other, so the process never runs half a worker.
+      await Promise.all(
+        workers.map((w) =>
+          w.run().finally(() => workers.forEach((o) => o.getState() === 'RUNNING' && o.shutdown())),
+        ),
+      );
+    },
+    getState: () => workers.find((w) => w.getState() !== 'RUNNING')?.getState() ?? 'RUNNING',
+    shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),
+  };
   const close = async () => {
     await Promise.all([...connectors.values()].map((c) => c.close()));
   };
