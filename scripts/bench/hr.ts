@@ -28,14 +28,23 @@ export function hrEvent(type: HrEvent['type'], who: Employee, tag = 'bench'): Hr
   };
 }
 
-/** Posts an event and resolves on its 202. */
-export async function postEvent(apiUrl: string, event: HrEvent): Promise<void> {
+/**
+ * Posts an event and resolves on its 202 with how many times it was sent again: a 503 is answered
+ * as an HR sender should, by sending the same event after its Retry-After (up to `retries` times).
+ */
+export async function postEvent(apiUrl: string, event: HrEvent, retries = 0): Promise<number> {
   const body = JSON.stringify(event);
-  const response = await fetch(`${apiUrl}/v1/hr/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signPayload(body, SECRET) },
-    body,
-  });
-  if (response.status !== 202)
-    throw new Error(`HR event answered ${response.status}: ${await response.text()}`);
+  for (let again = 0; ; again++) {
+    const response = await fetch(`${apiUrl}/v1/hr/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signPayload(body, SECRET) },
+      body,
+    });
+    if (response.status === 202) return again;
+    const text = await response.text();
+    if (response.status !== 503 || again >= retries)
+      throw new Error(`HR event answered ${response.status}: ${text}`);
+    const afterSeconds = Number(response.headers.get('retry-after') ?? 1);
+    await new Promise((resolve) => setTimeout(resolve, afterSeconds * 1000));
+  }
 }
