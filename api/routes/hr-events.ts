@@ -5,12 +5,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { commonErrors, errorSchema } from '../contract/errors';
 import { hrEventBody } from '../contract/hr-event-body';
 import { intakeResultSchema } from '../contract/hr-event';
-import { HttpError } from '../http-error';
 import { submitHrEvent } from '../intake';
-import { parseJsonBody, rawBody } from '../json-body';
+import { hrSignatureHook } from '../hr-signature-hook';
 import type { ApiOptions } from '../options';
-import { SIGNATURE_HEADER, verifySignature } from '../signature';
-import { syncHook } from '../sync-hook';
 import { withTemporal } from '../temporal-unavailable';
 
 export function hrEventRoutes(app: FastifyInstance, options: ApiOptions, deadlineMs: number): void {
@@ -33,17 +30,7 @@ export function hrEventRoutes(app: FastifyInstance, options: ApiOptions, deadlin
           401: errorSchema.describe('missing, malformed, wrong or stale signature'),
         },
       },
-      preValidation: syncHook((request) => {
-        const header = request.headers[SIGNATURE_HEADER];
-        const check = verifySignature(
-          Array.isArray(header) ? header[0] : header,
-          rawBody(request),
-          options.hrWebhookSecret,
-          options.signatureToleranceMs,
-        );
-        if (!check.ok) throw new HttpError(401, { error: 'unauthorized', message: check.reason });
-        parseJsonBody(request);
-      }),
+      preValidation: hrSignatureHook(options),
     },
     async (request, reply) => {
       const event = request.body;

@@ -9,11 +9,9 @@ import { RosterConflictError } from '../../evidence/roster-snapshots';
 import { commonErrors, errorSchema } from '../contract/errors';
 import { rosterImportBody, rosterImportResultSchema } from '../contract/roster';
 import { HttpError } from '../http-error';
-import { parseJsonBody, rawBody } from '../json-body';
+import { hrSignatureHook } from '../hr-signature-hook';
 import type { ApiOptions } from '../options';
 import { importRoster, RosterImportStopped } from '../roster-import';
-import { SIGNATURE_HEADER, verifySignature } from '../signature';
-import { syncHook } from '../sync-hook';
 import { RETRY_AFTER_SECONDS } from '../temporal-unavailable';
 
 /** The largest roster the route takes when `http.maxRosterBytes` is not set: about 50,000 people. */
@@ -60,17 +58,7 @@ export function rosterRoutes(app: FastifyInstance, options: ApiOptions, deadline
           ),
         },
       },
-      preValidation: syncHook((request) => {
-        const header = request.headers[SIGNATURE_HEADER];
-        const check = verifySignature(
-          Array.isArray(header) ? header[0] : header,
-          rawBody(request),
-          options.hrWebhookSecret,
-          options.signatureToleranceMs,
-        );
-        if (!check.ok) throw new HttpError(401, { error: 'unauthorized', message: check.reason });
-        parseJsonBody(request);
-      }),
+      preValidation: hrSignatureHook(options),
     },
     async (request, reply) => {
       const { source, dryRun, employees } = request.body;
