@@ -54,11 +54,7 @@ export class StepEvidence {
   skipped(eventId: string, skip: SkipDecision): void {
     if (!recordsEvidence()) return;
     const record = skipEvidence(this.ids(), eventId, this.employeeId, skip);
-    this.pending.push(
-      CancellationScope.nonCancellable(() =>
-        this.write(eventId, [record], summaries.override(skip.appId, 'skip')),
-      ),
-    );
+    this.atOnce(eventId, [record], summaries.override(skip.appId, 'skip'));
   }
 
   /** An operator asked the step of `eventId` to try these applications again now. */
@@ -83,11 +79,7 @@ export class StepEvidence {
         at: new Date().toISOString(),
       }),
     );
-    this.pending.push(
-      CancellationScope.nonCancellable(() =>
-        this.write(eventId, records, summaries.override(appIds.join(', '), 'retry')),
-      ),
-    );
+    this.atOnce(eventId, records, summaries.override(appIds.join(', '), 'retry'));
   }
 
   /** The follow-up of the leaver of `eventId` verified its skipped applications. */
@@ -124,8 +116,7 @@ export class StepEvidence {
     if (!recordsEvidence()) return;
     const record: EvidenceInput = {
       key: evidenceKey({
-        workflowId: this.workflowId,
-        employment: this.employment,
+        ...this.ids(),
         step: `${eventId}:attention-${reason}`,
         appId,
         kind: 'attention',
@@ -136,12 +127,15 @@ export class StepEvidence {
       kind: 'attention',
       body: { step, reason, attempts, problem: problem.slice(0, 2000) },
     };
-    // Written even if the step is cancelled meanwhile (a termination): the flag happened.
-    this.pending.push(
-      CancellationScope.nonCancellable(() =>
-        this.write(eventId, [record], summaries.attention(appId ?? 'the leaver', reason)),
-      ),
-    );
+    this.atOnce(eventId, [record], summaries.attention(appId ?? 'the leaver', reason));
+  }
+
+  /**
+   * Writes now, not at the step's end, even if the step is cancelled meanwhile (a termination): what
+   * happened, happened. The step's own records wait for it.
+   */
+  private atOnce(eventId: string, records: EvidenceInput[], summary: string): void {
+    this.pending.push(CancellationScope.nonCancellable(() => this.write(eventId, records, summary)));
   }
 
   private async write(eventId: string, records: EvidenceInput[], summary?: string): Promise<void> {
