@@ -3,16 +3,14 @@
 // answer says which applications that is, from the workflow's own status.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { z } from 'zod';
+import { appIdSchema } from '../domain/app-id';
 import { identityWorkflowId, type IdentityStatus } from '../domain/lifecycle';
 import { retrySignal, statusQuery } from '../workflows/messages';
 import type { UpdateOutcome } from './identity-messages';
 
 export const retryBodySchema = z.strictObject({
   // Application ids as the configuration spells them (domain/config.ts).
-  appId: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"')
-    .optional(),
+  appId: appIdSchema.optional(),
   by: z.string().trim().min(1).max(128).optional().describe('who asks, for the evidence record'),
 });
 export type RetryRequest = z.infer<typeof retryBodySchema>;

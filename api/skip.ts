@@ -3,13 +3,14 @@
 // verified, no justification). The answer is the skip as the workflow put it on record.
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
+import { appIdSchema } from '../domain/app-id';
 import type { SkipDecision } from '../domain/lifecycle';
 import { skipUpdate } from '../workflows/messages';
 import { updateIdentity, type UpdateOutcome } from './identity-messages';
 
 export const skipBodySchema = z.strictObject({
   // Application ids as the configuration spells them (domain/config.ts).
-  appId: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"'),
+  appId: appIdSchema,
   reason: z
     .string()
     .trim()

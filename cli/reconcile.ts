@@ -10,6 +10,7 @@ import { examples } from './help-text';
 import { printJson, table } from './output';
 import { exiting } from './run';
 import { positiveDuration, zodValue } from './validate';
+import { appIdSchema } from '../domain/app-id';
 
 interface AppPart {
   appId: string;
@@ -42,7 +43,6 @@ interface ReconcileOptions {
   pollInterval: number;
 }
 
-const appIdSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"');
 const runIdSchema = z
   .string()
   .regex(/^reconciliation-[A-Za-z0-9._:@-]+$/, 'must be a run id (reconciliation-…)');

@@ -10,6 +10,7 @@ import {
   reconcileSettingsSchema,
   reconciliationSchema,
 } from './reconciliation-config';
+import { appIdSchema as appId } from './app-id';
 
 /** Where a SCIM application's memberships are read from, cheapest first (connectors/scim/scim-memberships.ts). */
 export const MEMBERSHIP_SOURCES = ['user-groups', 'group-filter', 'per-group'] as const;
@@ -44,7 +45,6 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
       return value;
     });
 
-  const appId = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"');
   const common = {
     id: appId,
     displayName: z.string().min(1).optional(),

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { EVENT_OUTCOMES } from './lifecycle';
 import { employeeIdSchema, HR_EVENT_TYPES } from './hr-event';
+import { appIdSchema } from './app-id';
 
 export const EVIDENCE_KINDS = [
   'hr-event',
@@ -33,7 +34,6 @@ export type EvidenceStep = (typeof EVIDENCE_STEPS)[number];
 
 const isoDateTime = z.iso.datetime({ offset: true });
 /** Application ids as the configuration writes them (domain/config.ts). */
-const appIdSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"');
 /** Ids from the workflow and the HR system (event, request and task ids): a plain alphabet. */
 const plainId = z
   .string()

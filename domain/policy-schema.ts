@@ -5,14 +5,13 @@ import { z } from 'zod';
 import { durationSchema } from './duration';
 import { employeeIdSchema } from './hr-event';
 import { reportDuplicateIds } from './unique-ids';
+import { appIdSchema as appId } from './app-id';
 
 export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number];
 
 /** Risk levels that may never be granted without an approval chain. */
 export const PRIVILEGED_RISKS: readonly RiskLevel[] = ['high', 'critical'];
-
-const appId = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"');
 
 /** One step of an approval chain: who may decide at that step. */
 export const approverStepSchema = z.union([

@@ -16,8 +16,7 @@ import { HttpError } from '../http-error';
 import { OPTIONAL_BODY } from '../openapi-finish';
 import type { ApiOptions } from '../options';
 import { RETRY_AFTER_SECONDS, withTemporal } from '../temporal-unavailable';
-
-const appIdSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits or "-"');
+import { appIdSchema } from '../../domain/app-id';
 
 export const reconcileBodySchema = z.strictObject({
   appId: appIdSchema.optional().describe('only this application; absent: every configured one'),
