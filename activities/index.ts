@@ -23,6 +23,8 @@ export interface ApplicationSummary {
   deprovision: DeprovisionMode;
   /** Present for applications without an API, where people do the work and attest it. */
   manual?: ManualFulfilment;
+  /** Present for applications with limits of their own: the task queue their calls go to. */
+  taskQueue?: string;
 }
 
 export interface PlanResult {
@@ -90,6 +92,8 @@ export interface ActivityDeps {
   taskChannels?: Map<string, ManualTaskChannel>;
   /** Where approver notifications go (ids only, no personal data). */
   logger?: Pick<Logger, 'info'>;
+  /** The task queue of each application with limits of its own (domain/application-queues.ts). */
+  applicationQueues?: Record<string, string>;
 }
 
 export function createActivities({
@@ -99,6 +103,7 @@ export function createActivities({
   connectors,
   taskChannels = new Map(),
   logger,
+  applicationQueues = {},
 }: ActivityDeps) {
   const connectorFor = (appId: string): Connector => {
     const connector = connectors.get(appId);
@@ -126,7 +131,11 @@ export function createActivities({
                   leaverTask: a.leaverTask,
                 },
               }
-            : { id: a.id, deprovision: a.deprovision },
+            : {
+                id: a.id,
+                deprovision: a.deprovision,
+                ...(applicationQueues[a.id] ? { taskQueue: applicationQueues[a.id] } : {}),
+              },
         ),
       });
     },

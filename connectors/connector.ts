@@ -3,6 +3,7 @@
 // absent and deleting what is gone all succeed. An account that is not provably the person's (the id
 // jml recorded, or the owner attribute the application keeps) is never changed.
 import type { AccountRef, AppState, ReadOptions } from '../domain/app-state';
+import type { RequestLimiter } from './request-limiter';
 
 /** What an application needs to create an account. */
 export interface AccountProfile extends AccountRef {
@@ -54,6 +55,8 @@ export interface ListOptions {
 
 export interface Connector {
   readonly appId: string;
+  /** The application's request limits, where it declares any (connectors/request-limiter.ts). */
+  readonly limiter?: RequestLimiter;
   /**
    * Creates the account, or adopts the existing one that is provably this person's, and makes it
    * active; refuses (permanently) an account that belongs to someone else or to nobody known.

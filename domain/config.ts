@@ -56,8 +56,21 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
     reconcile: reconcileSettingsSchema.optional(),
   };
 
+  /**
+   * What an application with an API accepts from all of jml together, however many workers run
+   * (connectors/request-limiter.ts): its calls go to a task queue of its own that Temporal dispatches no
+   * faster than `rateLimit`, and each process takes its share of both limits.
+   */
+  const limits = {
+    /** Requests per second, e.g. 20; a 429 or 503 with Retry-After holds every call until then. Default: no limit. */
+    rateLimit: z.number().positive().max(100_000).optional(),
+    /** Requests under way at once. Default: no limit (up to 16 connections per process for SCIM). */
+    maxConcurrency: z.number().int().min(1).max(10_000).optional(),
+  };
+
   const scimApp = z.strictObject({
     ...common,
+    ...limits,
     kind: z.literal('scim'),
     /** SCIM base URL, e.g. https://app.example.com/scim/v2 */
     baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
@@ -85,6 +98,7 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
   const ldapApp = z
     .strictObject({
       ...common,
+      ...limits,
       kind: z.literal('ldap'),
       url: z.string().regex(/^ldaps?:\/\/.+/, 'must be an ldap:// or ldaps:// URL'),
       bindDn: z.string().min(1),
@@ -118,6 +132,7 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
   /** PostgreSQL: accounts are LOGIN roles, entitlements are granted (group) roles (connectors/postgres/). */
   const postgresApp = z.strictObject({
     ...common,
+    ...limits,
     kind: z.literal('postgres'),
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(1).max(65535).default(5432),
@@ -137,6 +152,7 @@ export function makeConfigSchema(env: Record<string, string | undefined>) {
   /** Keycloak: accounts are realm users, entitlements are groups and realm roles (connectors/keycloak/). */
   const keycloakApp = z.strictObject({
     ...common,
+    ...limits,
     kind: z.literal('keycloak'),
     /** The server's base URL, e.g. https://sso.example.com (without /admin or /realms). */
     baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),

@@ -1,6 +1,6 @@
 // The benchmark: figures and ratios, side by side in one run, against the real HTTP API, Temporal dev
 // server and scim2-server applications. Asserts nothing. BENCH_SCENARIOS picks the parts (a comma
-// list of w1, w2, w3, approvals, worker-loss, evidence, reconcile; all by default); BENCH_* variables size them.
+// list of w1, w2, w3, w4, approvals, worker-loss, evidence, reconcile; all by default); BENCH_* variables size them.
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,11 +17,12 @@ import { reconcileLargeApplication } from './bench/reconcile';
 import { oneLeaverAtATime } from './bench/w1-one-leaver';
 import { burstOfLeavers } from './bench/w2-burst';
 import { groupSizeLeavers } from './bench/w3-group-size';
+import { rateLimitedLeavers } from './bench/w4-rate-limit';
 import { measureWorkerLoss } from './bench/worker-loss';
 import { startPostgres } from './lib/postgres';
 import { startDevServer } from './lib/temporal-dev-server';
 
-const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'w1,w2,w3,approvals,worker-loss,evidence,reconcile')
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'w1,w2,w3,w4,approvals,worker-loss,evidence,reconcile')
   .split(',')
   .map((s) => s.trim());
 const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -34,6 +35,9 @@ const LEAVERS = number('BENCH_LEAVERS', 1000);
 /** W3: the other members of each group, smallest and largest, and the leavers measured at each size. */
 const GROUP_SIZES = (process.env.BENCH_GROUP_SIZES ?? '5,5000').split(',').map(Number);
 const GROUP_LEAVERS = number('BENCH_GROUP_LEAVERS', 5);
+/** W4: the application's rate (requests/s), and the leavers sent at once against it. */
+const RATE = number('BENCH_RATE', 20);
+const RATE_LEAVERS = number('BENCH_RATE_LEAVERS', 100);
 /** People waiting for approval when the list of pending approvals is timed. */
 const WAITING = number('BENCH_APPROVALS', 100);
 /** Leavers whose worker is killed mid-call. */
@@ -47,7 +51,7 @@ const HEARTBEAT_TIMEOUT_MS = 5_000;
 installTemporalLogger(createLogger('bench').child({}, { level: 'warn' }));
 
 async function main(): Promise<void> {
-  const known = ['w1', 'w2', 'w3', 'approvals', 'worker-loss', 'evidence', 'reconcile'];
+  const known = ['w1', 'w2', 'w3', 'w4', 'approvals', 'worker-loss', 'evidence', 'reconcile'];
   const unknown = SCENARIOS.filter((s) => !known.includes(s));
   if (unknown.length)
     throw new Error(`BENCH_SCENARIOS: unknown ${unknown.join(', ')} (known: ${known.join(', ')})`);
@@ -85,6 +89,13 @@ async function main(): Promise<void> {
       await groupSizeLeavers(client, server.address, {
         sizes: GROUP_SIZES,
         leavers: GROUP_LEAVERS,
+        latencyMs: LATENCY_MS,
+      });
+    }
+    if (SCENARIOS.includes('w4')) {
+      await rateLimitedLeavers(client, server.address, {
+        rate: RATE,
+        leavers: RATE_LEAVERS,
         latencyMs: LATENCY_MS,
       });
     }

@@ -17,6 +17,10 @@ import type { Policy } from '../domain/policy-schema';
 import type { EvidenceStore } from '../evidence/store';
 import { dataConverterFromEnv } from '../encryption/data-converter';
 import { identitySettingsOf } from './identity-settings';
+import { watchLimitShares } from './limit-shares';
+import { applicationTaskQueues, isLimited } from '../domain/application-queues';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 
 export interface IdentityWorkerOptions {
   connection: NativeConnection;
@@ -43,6 +47,16 @@ export interface IdentityWorkerOptions {
   dataConverter?: DataConverter;
 }
 
+/** The activities that call an application, the only ones its own task queue is given. */
+function applicationCallsOf(all: ReturnType<typeof createActivities>) {
+  return {
+    provisionInApp: all.provisionInApp.bind(all),
+    revokeInApp: all.revokeInApp.bind(all),
+    deprovisionInApp: all.deprovisionInApp.bind(all),
+    readAppState: all.readAppState.bind(all),
+  };
+}
+
 /** Tests run workers without a logger; task notices then only reach the workflow's records. */
 const silentLog = { info: () => undefined };
 
@@ -58,9 +72,13 @@ export async function createIdentityWorker(
   options: IdentityWorkerOptions,
 ): Promise<{ worker: IdentityWorkers; close: () => Promise<void> }> {
   const connectors = options.connectors ?? createConnectors(options.config.applications);
+  const applicationQueues = applicationTaskQueues(options.taskQueue, options.config.applications);
   const common = {
     connection: options.connection,
     namespace: options.namespace,
+    // One identity for all of this process's workers: the count of processes sharing an application's
+    // limits (limit-shares.ts) is the count of identities polling its task queue.
+    identity: `${process.pid}@${hostname()}/${randomUUID().slice(0, 8)}`,
     dataConverter: options.dataConverter ?? dataConverterFromEnv(),
     // A workflow cached on a worker that died waits this long before another worker takes it (default 10 s).
     stickyQueueScheduleToStartTimeout: '2s',
@@ -82,18 +100,43 @@ export async function createIdentityWorker(
     taskQueue: terminationGuardTaskQueue(options.taskQueue),
     activities: { ...guardActivities, ...evidence },
   });
+  const identityActivities = createActivities({
+    config: options.config,
+    policy: options.policy,
+    policyVersion: options.policyVersion,
+    connectors,
+    taskChannels: createTaskChannels(options.config.applications, options.logger ?? silentLog),
+    logger: options.logger,
+    applicationQueues,
+  });
+  // Each limited application's calls, on its own task queue: Temporal hands them out across every
+  // worker no faster than its rateLimit, and this process takes no more than its share at once.
+  const applicationWorkers = await Promise.all(
+    options.config.applications.filter(isLimited).map((app) =>
+      Worker.create({
+        ...common,
+        taskQueue: applicationQueues[app.id]!,
+        activities: applicationCallsOf(identityActivities),
+        ...(app.rateLimit !== undefined && { maxTaskQueueActivitiesPerSecond: app.rateLimit }),
+        ...(app.maxConcurrency !== undefined && { maxConcurrentActivityTaskExecutions: app.maxConcurrency }),
+      }),
+    ),
+  );
+  const shares = watchLimitShares({
+    connection: options.connection,
+    namespace: options.namespace,
+    queues: options.config.applications.flatMap((app) => {
+      const limiter = connectors.get(app.id)?.limiter;
+      const taskQueue = applicationQueues[app.id];
+      return limiter && taskQueue ? [{ taskQueue, limiter }] : [];
+    }),
+    logger: options.logger,
+  });
   const main = await Worker.create({
     ...common,
     taskQueue: options.taskQueue,
     activities: {
-      ...createActivities({
-        config: options.config,
-        policy: options.policy,
-        policyVersion: options.policyVersion,
-        connectors,
-        taskChannels: createTaskChannels(options.config.applications, options.logger ?? silentLog),
-        logger: options.logger,
-      }),
+      ...identityActivities,
       // A guard started before it had a queue of its own runs here.
       ...guardActivities,
       ...reconciliationActivities({
@@ -116,7 +159,7 @@ export async function createIdentityWorker(
       ...evidence,
     },
   });
-  const workers = [main, guardWorker];
+  const workers = [main, guardWorker, ...applicationWorkers];
   const worker: IdentityWorkers = {
     run: async () => {
       // One stopping (a fatal error) stops the other, so the process never runs half a worker.
@@ -130,6 +173,7 @@ export async function createIdentityWorker(
     shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),
   };
   const close = async () => {
+    shares.stop();
     await Promise.all([...connectors.values()].map((c) => c.close()));
   };
   return { worker, close };

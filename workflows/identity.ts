@@ -83,6 +83,8 @@ export interface IdentityCarriedState {
   taskSequence: number;
   /** Applications without an API, as of the last plan: their work is done by hand. */
   manualApps: Record<string, ManualFulfilment>;
+  /** The task queue of each application with limits of its own, as of the last plan (absent: the main one). */
+  appQueues?: Record<string, string>;
   /** Access to remove at a set time (time-bound privilege, mover overlap). */
   scheduled: ScheduledRevocation[];
   revocations: RevocationRecord[];
@@ -139,7 +141,7 @@ class IdentityRun {
     this.settings = input.settings;
     // Runs carried over from before accounts were recorded start with none recorded.
     this.state = input.carried
-      ? { ...input.carried, accounts: input.carried.accounts ?? {} }
+      ? { ...input.carried, accounts: input.carried.accounts ?? {}, appQueues: input.carried.appQueues ?? {} }
       : {
           stage: 'pending',
           granted: {},
@@ -147,6 +149,7 @@ class IdentityRun {
           approvalSequence: 0,
           taskSequence: 0,
           manualApps: {},
+          appQueues: {},
           scheduled: [],
           revocations: [],
           processedEventIds: [...(input.previous?.processedEventIds ?? [])].slice(-REMEMBERED_EVENT_IDS),
@@ -174,6 +177,7 @@ class IdentityRun {
       gate: this.gate,
       tasks: this.tasks,
       manualApps: this.state.manualApps,
+      appQueues: (this.state.appQueues ??= {}),
       locks: new AppLocks(),
       schedule: this.schedule,
       granted: this.state.granted,
@@ -620,14 +624,19 @@ class IdentityRun {
     }
   }
 
-  /** The plan of record, and which applications are fulfilled by hand as of now. */
+  /** The plan of record, which applications are fulfilled by hand, and where each one's calls go, as of now. */
   private async planFor(employee: Employee) {
     const result = await activities.planAccess.executeWithOptions({ summary: summaries.plan(employee.id) }, [
       employee,
     ]);
     const manual = this.state.manualApps;
+    const queues = this.ctx.appQueues;
     for (const appId of Object.keys(manual)) delete manual[appId];
-    for (const app of result.applications) if (app.manual) manual[app.id] = app.manual;
+    for (const appId of Object.keys(queues)) delete queues[appId];
+    for (const app of result.applications) {
+      if (app.manual) manual[app.id] = app.manual;
+      if (app.taskQueue) queues[app.id] = app.taskQueue;
+    }
     return result;
   }
 

@@ -11,7 +11,7 @@ import type {
   ScheduledRevocation,
 } from '../domain/lifecycle';
 import type { AccessPlan, PlannedEntitlement } from '../domain/policy';
-import { activities } from './activities-proxy';
+import { applicationCalls } from './activities-proxy';
 import type { AppLocks } from './app-locks';
 import type { ApprovalGate } from './approval-gate';
 import type { ManualTasks } from './manual-tasks';
@@ -30,6 +30,8 @@ export interface StepContext {
   tasks: ManualTasks;
   /** Applications without an API, by id: people do their work and attest it. */
   manualApps: Record<string, ManualFulfilment>;
+  /** The task queue of each application with limits of its own (workflows/activities-proxy.ts). */
+  appQueues: Record<string, string>;
   locks: AppLocks;
   schedule: RevocationSchedule;
   /** What the person holds per application, as last verified. Shared with scheduled revocations. */
@@ -190,13 +192,14 @@ export async function converge(ctx: StepContext, change: Change): Promise<Joiner
   const known = [...new Set([...wanted, ...unwanted, ...(ctx.granted[appId] ?? [])])];
   let created = false;
   const removed = new Set<string>();
+  const calls = applicationCalls(ctx.appQueues, appId);
   const {
     value: state,
     attempts,
     verifiedAt,
   } = await untilVerified(ctx.progress, progressKey, ctx.maxRetryIntervalMs, async () => {
     if (wanted.length) {
-      const result = await activities.provisionInApp.executeWithOptions(
+      const result = await calls.provisionInApp.executeWithOptions(
         { summary: summaries.provision(appId, employee.id, wanted) },
         [{ appId, employee, accountId: ctx.accounts[appId], entitlements: wanted }],
       );
@@ -205,12 +208,11 @@ export async function converge(ctx: StepContext, change: Change): Promise<Joiner
     }
     const account = accountIn(ctx, appId, employee);
     const revoke = (entitlements: string[]) =>
-      activities.revokeInApp.executeWithOptions(
-        { summary: summaries.revoke(appId, employee.id, entitlements) },
-        [{ appId, account, entitlements }],
-      );
+      calls.revokeInApp.executeWithOptions({ summary: summaries.revoke(appId, employee.id, entitlements) }, [
+        { appId, account, entitlements },
+      ]);
     const readBack = (names: string[]) =>
-      activities.readAppState.executeWithOptions({ summary: summaries.readBack(appId, employee.id) }, [
+      calls.readAppState.executeWithOptions({ summary: summaries.readBack(appId, employee.id) }, [
         { appId, account, known: names },
       ]);
     if (unwanted.length) await revoke(unwanted);

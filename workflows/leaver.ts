@@ -7,7 +7,7 @@ import type { Employee } from '../domain/hr-event';
 import type { DeprovisionMode } from '../domain/config';
 import type { LeaverAppReport, LeaverReport, ManualFulfilment } from '../domain/lifecycle';
 import type { ApplicationSummary } from '../activities';
-import { activities } from './activities-proxy';
+import { applicationCalls } from './activities-proxy';
 import { accountIn, recordAccount, type StepContext } from './joiner';
 import { withStallWatch } from './stall-watch';
 import { summaries } from './summaries';
@@ -67,6 +67,7 @@ async function deprovisionApp(
   // Everything jml's record or an earlier read-back shows: each is confirmed gone.
   const known = new Set(ctx.granted[appId] ?? []);
   let lastSeen: AppState | undefined;
+  const calls = applicationCalls(ctx.appQueues, appId);
   try {
     const {
       value: state,
@@ -77,7 +78,7 @@ async function deprovisionApp(
       appId,
       ctx.maxRetryIntervalMs,
       async () => {
-        const result = await activities.deprovisionInApp
+        const result = await calls.deprovisionInApp
           .executeWithOptions({ summary: summaries.deprovision(appId, employee.id, deprovision) }, [
             { appId, account: accountIn(ctx, appId, employee), known: [...known] },
           ])
@@ -98,7 +99,7 @@ async function deprovisionApp(
         done.disabled ||= result.disabled;
         done.deleted ||= result.deleted;
         done.sessionsEnded += result.sessionsEnded;
-        const state = await activities.readAppState.executeWithOptions(
+        const state = await calls.readAppState.executeWithOptions(
           { summary: summaries.readBack(appId, employee.id) },
           [{ appId, account: accountIn(ctx, appId, employee), known: [...known], everything: true }],
         );

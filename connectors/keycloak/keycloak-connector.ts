@@ -1,6 +1,7 @@
 // Keycloak connector: accounts are realm users found by username and tied to the employee by a user
 // attribute (default `jmlEmployeeId`); entitlements are groups and realm roles (keycloak-entitlements.ts);
 // disable sets `enabled: false`; sessions are user and offline sessions (keycloak-sessions.ts).
+import { requestLimiterOf, type RequestLimiter } from '../request-limiter';
 import { z } from 'zod';
 import type { AccountRef, AppState } from '../../domain/app-state';
 import type { KeycloakApplicationConfig } from '../../domain/config';
@@ -64,10 +65,13 @@ const LISTING_CURSOR = z.strictObject({
 export class KeycloakConnector implements Connector {
   readonly appId: string;
   private readonly http: KeycloakHttp;
+  readonly limiter: RequestLimiter | undefined;
 
   constructor(private readonly config: KeycloakApplicationConfig) {
     this.appId = config.id;
+    this.limiter = requestLimiterOf(config);
     this.http = new KeycloakHttp({
+      limiter: this.limiter,
       appId: config.id,
       baseUrl: config.baseUrl,
       realm: config.realm,

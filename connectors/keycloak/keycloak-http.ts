@@ -1,6 +1,7 @@
 // HTTP transport for Keycloak's Admin REST API: a service-account token from the client-credentials
 // grant, cached and renewed before it expires (or at once when the server says 401), and answers
 // classified by meaning: 429 and 5xx are transient, every other refusal is permanent.
+import { DEFAULT_RATE_LIMITED_PAUSE_MS, type RequestLimiter } from '../request-limiter';
 import { isTransientNetworkError, PermanentConnectorError, TransientConnectorError } from '../errors';
 import { isTransientStatus, parseRetryAfter } from '../scim/scim-http';
 
@@ -11,6 +12,8 @@ export interface KeycloakHttpOptions {
   clientId: string;
   clientSecret: string;
   timeoutMs: number;
+  /** The application's request limits, shared by all of this process's calls to it. */
+  limiter?: RequestLimiter;
 }
 
 export interface KeycloakResponse {
@@ -57,7 +60,20 @@ export class KeycloakHttp {
     throw await this.failure(method, path, response);
   }
 
-  private async send(method: string, path: string, body: unknown, token: string): Promise<Response> {
+  private send(method: string, path: string, body: unknown, token: string): Promise<Response> {
+    const limiter = this.options.limiter;
+    if (!limiter) return this.fetch(method, path, body, token);
+    // The limiter sees a 429 or 503 with Retry-After as the error it would become.
+    return limiter.run(async () => {
+      const response = await this.fetch(method, path, body, token);
+      if (response.status === 429 || (response.status === 503 && response.headers.has('retry-after'))) {
+        throw await this.failure(method, path, response);
+      }
+      return response;
+    });
+  }
+
+  private async fetch(method: string, path: string, body: unknown, token: string): Promise<Response> {
     try {
       return await fetch(`${this.adminBase}${path}`, {
         method,
@@ -134,7 +150,11 @@ export class KeycloakHttp {
     const detail = describe(body);
     const message = `${this.options.appId}: ${method} ${path} answered ${response.status}${detail ? `: ${detail}` : ''}`;
     if (isTransientStatus(response.status) && response.status !== 412) {
-      return new TransientConnectorError(message, parseRetryAfter(response.headers.get('retry-after')));
+      const wait = parseRetryAfter(response.headers.get('retry-after'));
+      return new TransientConnectorError(
+        message,
+        wait ?? (response.status === 429 ? DEFAULT_RATE_LIMITED_PAUSE_MS : undefined),
+      );
     }
     if (response.status === 403) {
       return new PermanentConnectorError(

@@ -3,6 +3,7 @@
 // employeeID (or employeeNumber); entitlements are `group` objects `CN=<entitlement>,<groupsDn>`,
 // granted through the group's `member` and read back from the user's `memberOf`; disable sets
 // userAccountControl's ACCOUNTDISABLE bit and keeps every other bit.
+import { requestLimiterOf, type RequestLimiter } from '../request-limiter';
 import { AndFilter, Attribute, Change, Control, EqualityFilter, NotFilter } from 'ldapts';
 import type { Client, Entry } from 'ldapts';
 import { unverifiableState, type AccountRef, type AppState } from '../../domain/app-state';
@@ -50,9 +51,12 @@ export class ActiveDirectoryConnector implements Connector {
   /** Where sAMAccountName is unique: the whole domain, not only usersDn. */
   private readonly domainDn: string;
 
+  readonly limiter: RequestLimiter | undefined;
+
   constructor(private readonly config: LdapApplicationConfig) {
     this.appId = config.id;
-    this.session = new LdapSession(config);
+    this.limiter = requestLimiterOf(config);
+    this.session = new LdapSession(config, this.limiter);
     this.ownerAttribute = config.ownerAttribute ?? 'employeeID';
     const suffix = config.upnSuffix ?? dnsDomainOf(config.usersDn);
     const domainDn = domainDnOf(config.usersDn);

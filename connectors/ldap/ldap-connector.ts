@@ -3,6 +3,7 @@
 // disabled account carries the ppolicy lock `pwdAccountLockedTime`. The account is addressed by the DN
 // jml recorded; changes to the entry itself assert its employeeNumber (assertion-control.ts), and a
 // person's groups are read from their entry's memberOf once the server has shown it keeps it.
+import { requestLimiterOf, type RequestLimiter } from '../request-limiter';
 import { AndFilter, Attribute, Change, EqualityFilter, OrFilter, PresenceFilter } from 'ldapts';
 import type { Client, Entry, Filter } from 'ldapts';
 import type { AccountRef, AppState, ReadOptions } from '../../domain/app-state';
@@ -70,9 +71,12 @@ export class LdapConnector implements Connector {
    */
   private memberOfKept: boolean | undefined;
 
+  readonly limiter: RequestLimiter | undefined;
+
   constructor(private readonly config: LdapApplicationConfig) {
     this.appId = config.id;
-    this.session = new LdapSession(config);
+    this.limiter = requestLimiterOf(config);
+    this.session = new LdapSession(config, this.limiter);
   }
 
   async ensureAccount(profile: AccountProfile): Promise<{ created: boolean; accountId: string }> {

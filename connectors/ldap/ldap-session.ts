@@ -1,5 +1,6 @@
 // The one bound connection an LDAP connector works over, whichever directory it talks to, and the
 // translation of what goes wrong on it into connector errors (retry or not).
+import type { RequestLimiter } from '../request-limiter';
 import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'ldapts';
@@ -16,10 +17,21 @@ export class LdapSession {
   private session: Promise<Client> | undefined;
   private trusted: Promise<ConnectionOptions> | undefined;
 
-  constructor(private readonly config: SessionConfig) {}
+  constructor(
+    private readonly config: SessionConfig,
+    /** The directory's request limits, shared by all of this process's operations on it. */
+    private readonly limiter?: RequestLimiter,
+  ) {}
 
-  /** Runs one operation on the shared bound client and translates failures into connector errors. */
-  async run<T>(what: string, work: (client: Client) => Promise<T>): Promise<T> {
+  /**
+   * Runs one operation on the shared bound client and translates failures into connector errors;
+   * within the directory's limits, where it declares any.
+   */
+  run<T>(what: string, work: (client: Client) => Promise<T>): Promise<T> {
+    return this.limiter ? this.limiter.run(() => this.perform(what, work)) : this.perform(what, work);
+  }
+
+  private async perform<T>(what: string, work: (client: Client) => Promise<T>): Promise<T> {
     try {
       return await work(await this.client());
     } catch (error) {

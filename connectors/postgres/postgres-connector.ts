@@ -3,6 +3,7 @@
 // takes LOGIN away and expires the password; sessions are the role's backends in pg_stat_activity.
 // Identifiers and literals from HR data only ever reach SQL through escapeIdentifier/escapeLiteral
 // (utility statements such as CREATE ROLE take no bind parameters) or as bind parameters.
+import { requestLimiterOf, type RequestLimiter } from '../request-limiter';
 import { escapeIdentifier, escapeLiteral, Pool, type PoolClient } from 'pg';
 import { z } from 'zod';
 import type { AccountRef, AppState } from '../../domain/app-state';
@@ -48,9 +49,11 @@ const ROLE_COLUMNS = `
 export class PostgresConnector implements Connector {
   readonly appId: string;
   private readonly pool: Pool;
+  readonly limiter: RequestLimiter | undefined;
 
   constructor(private readonly config: PostgresApplicationConfig) {
     this.appId = config.id;
+    this.limiter = requestLimiterOf(config);
     this.pool = new Pool({
       host: config.host,
       port: config.port,
@@ -297,7 +300,12 @@ export class PostgresConnector implements Connector {
     }
   }
 
-  private async run<T>(what: string, work: () => Promise<T>): Promise<T> {
+  /** One operation, within the server's limits where it declares any; failures translated. */
+  private run<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return this.limiter ? this.limiter.run(() => this.perform(what, work)) : this.perform(what, work);
+  }
+
+  private async perform<T>(what: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {

@@ -4,6 +4,7 @@
 // are Group memberships, read the way the server can answer (scim-memberships.ts) and changed one
 // member at a time (scim-member-changes.ts). An account that is not provably the person's is never
 // changed.
+import { requestLimiterOf, type RequestLimiter } from '../request-limiter';
 import type { AccountRef, AppState, ReadOptions } from '../../domain/app-state';
 import { unverifiableState } from '../../domain/app-state';
 import type { ScimApplicationConfig } from '../../domain/config';
@@ -55,9 +56,12 @@ export class ScimConnector implements Connector {
    */
   private deletionKeepsMembers: boolean | undefined;
 
+  readonly limiter: RequestLimiter | undefined;
+
   constructor(private readonly config: ScimApplicationConfig) {
     this.appId = config.id;
-    this.http = new ScimHttp(config.id, config.baseUrl, config.token, config.requestTimeout);
+    this.limiter = requestLimiterOf(config);
+    this.http = new ScimHttp(config.id, config.baseUrl, config.token, config.requestTimeout, this.limiter);
     const filters = () => config.filters ?? this.known?.filter ?? true;
     this.listing = new ScimListing(config.id, this.http, filters);
     this.groups = new GroupDirectory(this.http, this.listing);

@@ -5,6 +5,7 @@
 // another form of the request.
 import { Pool } from 'undici';
 import { PermanentConnectorError, TransientConnectorError, isTransientNetworkError } from '../errors';
+import { DEFAULT_RATE_LIMITED_PAUSE_MS, type RequestLimiter } from '../request-limiter';
 
 export const SCIM_MEDIA_TYPE = 'application/scim+json';
 
@@ -48,6 +49,13 @@ const CONNECTIONS_PER_APPLICATION = 16;
 /** How long an idle connection is kept for the next request (servers close theirs after 5 s or more). */
 const KEEP_ALIVE_MS = 4_000;
 
+type ScimMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+interface ScimRequestOptions {
+  body?: unknown;
+  ifMatch?: string;
+  accept?: number[];
+}
+
 export class ScimHttp {
   private readonly pool: Pool;
   private readonly basePath: string;
@@ -57,6 +65,8 @@ export class ScimHttp {
     baseUrl: string,
     private readonly token: string,
     private readonly timeoutMs: number,
+    /** The application's request limits, shared by all of this process's calls to it. */
+    private readonly limiter?: RequestLimiter,
   ) {
     const url = new URL(baseUrl);
     this.basePath = url.pathname.replace(/\/+$/, '');
@@ -71,11 +81,13 @@ export class ScimHttp {
    * Sends one request. Statuses listed in `accept` are returned to the caller; transient statuses and
    * network failures throw TransientConnectorError; every other status throws ScimRequestError.
    */
-  async request(
-    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
-    path: string,
-    options: { body?: unknown; ifMatch?: string; accept?: number[] } = {},
-  ): Promise<ScimResponse> {
+  request(method: ScimMethod, path: string, options: ScimRequestOptions = {}): Promise<ScimResponse> {
+    return this.limiter
+      ? this.limiter.run(() => this.send(method, path, options))
+      : this.send(method, path, options);
+  }
+
+  private async send(method: ScimMethod, path: string, options: ScimRequestOptions): Promise<ScimResponse> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.token}`,
       accept: SCIM_MEDIA_TYPE,
@@ -110,10 +122,12 @@ export class ScimHttp {
     if ((status >= 200 && status < 300) || options.accept?.includes(status)) return result;
     const detail = `${this.appId}: ${method} ${path} answered ${status}${scimDetail(body)}`;
     if (isTransientStatus(status)) {
-      // 412: someone changed the resource since it was read; reading again and retrying is right.
+      // 412: someone changed the resource since it was read; reading again and retrying is right. A
+      // 429 that does not say how long to wait still means slow down.
+      const wait = parseRetryAfter(retryAfter ?? null);
       throw new TransientConnectorError(
         detail,
-        status === 412 ? undefined : parseRetryAfter(retryAfter ?? null),
+        status === 412 ? undefined : (wait ?? (status === 429 ? DEFAULT_RATE_LIMITED_PAUSE_MS : undefined)),
       );
     }
     throw new ScimRequestError(detail, status, scimTypeOf(body));

@@ -10,6 +10,14 @@ export interface FaultProxy {
   url(path: string): string;
   /** Answers the next `count` requests with `status` (and `headers`) instead of forwarding them. */
   failNext(count: number, status: number, headers?: Record<string, string>): void;
+  /**
+   * Serves at most `perSecond` requests a second (a token bucket holding `burst`, default a fifth of a
+   * second's worth and at least 2) and answers the rest 429 with Retry-After: 1, as a rate-limited
+   * application does; undefined lifts the limit.
+   */
+  limitRate(perSecond: number | undefined, burst?: number): void;
+  /** Requests answered 429 by limitRate so far. */
+  readonly rateLimited: number;
   /** Requests seen, forwarded or failed. */
   readonly requests: number;
   /** Bytes of the forwarded answers' bodies so far: what the client had to download. */
@@ -67,6 +75,31 @@ export async function startFaultProxy(
   let delay:
     { match: (method: string, path: string) => boolean; ms: number; arrived: () => void } | undefined;
   let failures: { remaining: number; status: number; headers: Record<string, string> } | undefined;
+  let bucket: { perSecond: number; burst: number; tokens: number; at: number } | undefined;
+  let rateLimited = 0;
+  /** Takes a token from the bucket, refilled for the time since the last request; false when empty. */
+  const withinRate = () => {
+    if (!bucket) return true;
+    const now = performance.now();
+    bucket.tokens = Math.min(bucket.burst, bucket.tokens + ((now - bucket.at) * bucket.perSecond) / 1000);
+    bucket.at = now;
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  };
+  const answer = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    headers: Record<string, string>,
+  ) => {
+    // Drain the request first so the keep-alive connection stays usable for the next call.
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify({ status: String(status), detail: `fault proxy: injected ${status}` }));
+    });
+  };
 
   const forward = (req: IncomingMessage, res: ServerResponse) => {
     const upstream = request(
@@ -112,13 +145,12 @@ export async function startFaultProxy(
     }
     if (failures && failures.remaining > 0) {
       failures.remaining -= 1;
-      const { status, headers } = failures;
-      // Drain the request first so the keep-alive connection stays usable for the next call.
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
-        res.end(JSON.stringify({ status: String(status), detail: `fault proxy: injected ${status}` }));
-      });
+      answer(req, res, failures.status, failures.headers);
+      return;
+    }
+    if (!withinRate()) {
+      rateLimited += 1;
+      answer(req, res, 429, { 'retry-after': '1' });
       return;
     }
     if (latencyMs > 0) setTimeout(() => forward(req, res), latencyMs);
@@ -152,6 +184,14 @@ export async function startFaultProxy(
     url: (path) => `http://127.0.0.1:${port}${path.startsWith('/') ? path : `/${path}`}`,
     failNext(count, status, headers = {}) {
       failures = { remaining: count, status, headers };
+    },
+    limitRate(perSecond, burst) {
+      const size = burst ?? Math.max(2, Math.ceil((perSecond ?? 0) / 5));
+      bucket =
+        perSecond === undefined ? undefined : { perSecond, burst: size, tokens: size, at: performance.now() };
+    },
+    get rateLimited() {
+      return rateLimited;
     },
     get requests() {
       return seen;

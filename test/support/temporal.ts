@@ -52,13 +52,13 @@ export interface TestWorker {
   stop: () => Promise<void>;
 }
 
-/** An identity worker running on its own task queue of this connection; `stop` ends it. */
+/** An identity worker running on its own task queue of this connection (or `taskQueue`); `stop` ends it. */
 export async function runTestWorker(
   connection: NativeConnection,
   namespace: string,
   loaded: LoadedConfig,
+  taskQueue = `test-${randomUUID()}`,
 ): Promise<{ taskQueue: string; stop: () => Promise<void> }> {
-  const taskQueue = `test-${randomUUID()}`;
   const evidence = await openTestEvidenceStore();
   const { worker, close } = await createIdentityWorker({
     evidence,

@@ -1,0 +1,144 @@
+// One application's request limits in one process, on a clock the test moves: the spacing of starts,
+// the part taken when several processes share the limits, the pause after a 429, the concurrency cap.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RequestLimiter, requestLimiterOf, type LimiterClock } from '../../connectors/request-limiter';
+import { TransientConnectorError } from '../../connectors/errors';
+import { workersIn } from '../../workers/limit-shares';
+import { msNumberToTs } from '@temporalio/common/lib/time';
+
+/** A clock that moves only when told: `settle()` runs everything due, then jumps to the next timer. */
+function manualClock() {
+  let now = 0;
+  const timers: Array<{ at: number; resolve: () => void }> = [];
+  const clock: LimiterClock = {
+    now: () => now,
+    sleep: (ms) => new Promise<void>((resolve) => timers.push({ at: now + ms, resolve })),
+  };
+  const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+  return {
+    clock,
+    get now() {
+      return now;
+    },
+    /** Moves time forward timer by timer until nothing is waiting. */
+    async settle() {
+      await flush();
+      while (timers.length) {
+        timers.sort((a, b) => a.at - b.at);
+        const next = timers.shift()!;
+        now = Math.max(now, next.at);
+        next.resolve();
+        await flush();
+      }
+    },
+  };
+}
+
+void describe('RequestLimiter', () => {
+  void test('requests start one interval apart at the rate limit, in the order they came', async () => {
+    const time = manualClock();
+    const limiter = new RequestLimiter({ rateLimit: 10 }, time.clock);
+    const starts: number[] = [];
+    const done = Promise.all([0, 1, 2, 3, 4].map(() => limiter.run(() => Promise.resolve(starts.push(time.now)))));
+    await time.settle();
+    await done;
+    assert.deepEqual(starts, [0, 100, 200, 300, 400]);
+  });
+
+  void test('two processes sharing the limits each start half as many', async () => {
+    const time = manualClock();
+    const limiter = new RequestLimiter({ rateLimit: 10 }, time.clock);
+    limiter.share(2);
+    assert.equal(limiter.sharedBy, 2);
+    const starts: number[] = [];
+    const done = Promise.all([0, 1, 2].map(() => limiter.run(() => Promise.resolve(starts.push(time.now)))));
+    await time.settle();
+    await done;
+    assert.deepEqual(starts, [0, 200, 400]);
+  });
+
+  void test('an answer with Retry-After holds every request not yet started, not only its own', async () => {
+    const time = manualClock();
+    const limiter = new RequestLimiter({ rateLimit: 100 }, time.clock);
+    const starts: number[] = [];
+    const rateLimited = limiter.run(() => {
+      starts.push(time.now);
+      return Promise.reject(new TransientConnectorError('crm: 429', 2_000));
+    });
+    const others = Promise.all([0, 1].map(() => limiter.run(() => Promise.resolve(starts.push(time.now)))));
+    await assert.rejects(rateLimited, /429/);
+    await time.settle();
+    await others;
+    // The second was due at 10 ms, the third at 20; both wait out the 2 s the application asked for.
+    assert.equal(starts[0], 0);
+    assert.ok(starts[1]! >= 2_000 && starts[2]! >= 2_000, `started at ${starts.join(', ')}`);
+    assert.ok(starts[2]! > starts[1]!, 'still spaced after the pause');
+  });
+
+  void test('a transient failure without Retry-After does not pause the application', async () => {
+    const time = manualClock();
+    const limiter = new RequestLimiter({ maxConcurrency: 1 }, time.clock);
+    await assert.rejects(
+      limiter.run(() => Promise.reject(new TransientConnectorError('crm: 502'))),
+      /502/,
+    );
+    const started: number[] = [];
+    await limiter.run(() => Promise.resolve(started.push(time.now)));
+    assert.deepEqual(started, [0]);
+  });
+
+  void test('no more requests under way at once than this process’s part of maxConcurrency', async () => {
+    const limiter = new RequestLimiter({ maxConcurrency: 4 });
+    limiter.share(2);
+    let underWay = 0;
+    let most = 0;
+    const releases: Array<() => void> = [];
+    const all = Promise.all(
+      Array.from({ length: 6 }, () =>
+        limiter.run(async () => {
+          underWay += 1;
+          most = Math.max(most, underWay);
+          await new Promise<void>((resolve) => releases.push(resolve));
+          underWay -= 1;
+        }),
+      ),
+    );
+    const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+    await flush();
+    assert.equal(underWay, 2);
+    // One process left: the part grows to the whole, and waiting requests start at once.
+    limiter.share(1);
+    await flush();
+    assert.equal(underWay, 4);
+    while (releases.length) {
+      releases.shift()!();
+      await flush();
+    }
+    await all;
+    assert.equal(most, 4);
+    assert.equal(underWay, 0);
+  });
+
+  void test('an application without limits gets no limiter', () => {
+    assert.equal(requestLimiterOf({}), undefined);
+    assert.ok(requestLimiterOf({ rateLimit: 5 }));
+    assert.ok(requestLimiterOf({ maxConcurrency: 2 }));
+  });
+});
+
+void describe('workersIn', () => {
+  const at = msNumberToTs;
+  void test('counts distinct workers that polled within the last 75 s, and at least this one', () => {
+    const now = 1_000_000;
+    const pollers = [
+      { identity: 'a', lastAccessTime: at(now - 1_000) },
+      { identity: 'a', lastAccessTime: at(now - 2_000) },
+      { identity: 'b', lastAccessTime: at(now - 70_000) },
+      { identity: 'dead', lastAccessTime: at(now - 200_000) },
+      { identity: '', lastAccessTime: at(now) },
+    ];
+    assert.equal(workersIn(pollers, now), 2);
+    assert.equal(workersIn([], now), 1);
+  });
+});
