@@ -40,7 +40,9 @@ void describe('RequestLimiter', () => {
     const time = manualClock();
     const limiter = new RequestLimiter({ rateLimit: 10 }, time.clock);
     const starts: number[] = [];
-    const done = Promise.all([0, 1, 2, 3, 4].map(() => limiter.run(() => Promise.resolve(starts.push(time.now)))));
+    const done = Promise.all(
+      [0, 1, 2, 3, 4].map(() => limiter.run(() => Promise.resolve(starts.push(time.now)))),
+    );
     await time.settle();
     await done;
     assert.deepEqual(starts, [0, 100, 200, 300, 400]);
