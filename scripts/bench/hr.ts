@@ -48,3 +48,18 @@ export async function postEvent(apiUrl: string, event: HrEvent, retries = 0): Pr
     await new Promise((resolve) => setTimeout(resolve, afterSeconds * 1000));
   }
 }
+
+/** HR events in flight at once while a burst is sent (below the API's 32 connections per client). */
+const SENDERS = 16;
+
+/** Posts every event, SENDERS at a time; resolves with how many were sent again after a 503. */
+export async function postEvents(apiUrl: string, events: HrEvent[], retries: number): Promise<number> {
+  let next = 0;
+  let sentAgain = 0;
+  await Promise.all(
+    Array.from({ length: SENDERS }, async () => {
+      while (next < events.length) sentAgain += await postEvent(apiUrl, events[next++]!, retries);
+    }),
+  );
+  return sentAgain;
+}

@@ -8,12 +8,9 @@ import { identityWorkflowId, type IdentityResult } from '../../domain/lifecycle'
 import { startService } from '../../workers/service';
 import { estateConfig, seedPeople, startEstate } from './estate';
 import type { Floor } from './floor';
-import { hrEvent, person, postEvent } from './hr';
+import { hrEvent, person, postEvents } from './hr';
 import { guardLine, withGuardAbove } from './guard';
 import { ratio } from './stats';
-
-/** HR events in flight at once while the burst is sent (below the API's 32 connections per client). */
-const SENDERS = 16;
 
 export async function burstOfLeavers(
   client: Client,
@@ -45,13 +42,10 @@ export async function burstOfLeavers(
       ),
     );
     const start = performance.now();
-    let next = 0;
-    let sentAgain = 0;
-    await Promise.all(
-      Array.from({ length: SENDERS }, async () => {
-        while (next < people.length)
-          sentAgain += await postEvent(service.apiUrl, hrEvent('terminate', people[next++]!, 'burst'), 5);
-      }),
+    const sentAgain = await postEvents(
+      service.apiUrl,
+      people.map((p) => hrEvent('terminate', p, 'burst')),
+      5,
     );
     const sent = performance.now() - start;
     const results = await Promise.all(

@@ -8,7 +8,7 @@ import { identityWorkflowId, type IdentityResult } from '../../domain/lifecycle'
 import { startService } from '../../workers/service';
 import { estateConfig, seedPeople, startEstate } from './estate';
 import { guardLine, withGuardAbove } from './guard';
-import { hrEvent, person, postEvent } from './hr';
+import { hrEvent, person, postEvents } from './hr';
 
 interface RateFigures {
   makespanS: number;
@@ -51,7 +51,11 @@ async function burstAgainstLimit(
   });
   try {
     const start = performance.now();
-    await Promise.all(people.map((p) => postEvent(service.apiUrl, hrEvent('terminate', p, 'w4'), 5)));
+    await postEvents(
+      service.apiUrl,
+      people.map((p) => hrEvent('terminate', p, 'w4')),
+      5,
+    );
     const results = await Promise.all(
       people.map((p) =>
         client.workflow
