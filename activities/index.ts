@@ -38,6 +38,11 @@ export interface ProvisionInput {
   /** The application's own id for the account, when jml has recorded it. */
   accountId?: string;
   entitlements: string[];
+  /**
+   * Read the account back once granted, confirming these entitlements, and return it as `after`: the
+   * read-back in the same call, one Temporal round trip fewer per application.
+   */
+  readBack?: string[];
 }
 
 export interface ProvisionResult {
@@ -45,6 +50,8 @@ export interface ProvisionResult {
   /** Entitlements that were added (those already held are not added again). */
   granted: string[];
   accountId: string;
+  /** With `readBack`: the account as the application shows it after the grants. */
+  after?: AppState;
 }
 
 export interface DeprovisionInput {
@@ -52,6 +59,11 @@ export interface DeprovisionInput {
   account: AccountRef;
   /** Entitlements jml's record says the account may hold. */
   known?: string[];
+  /**
+   * Read the account back once the changes are made and return it as `after`: the read-back in the
+   * same call, one Temporal round trip fewer per application.
+   */
+  readBack?: boolean;
 }
 
 export interface DeprovisionResult {
@@ -65,6 +77,11 @@ export interface DeprovisionResult {
    * connector can, its `active` then true); nothing more is changed unless it is the person's.
    */
   before: AppState;
+  /**
+   * With `readBack`: the account as the application shows it after the changes, read everything; the
+   * reading `before` itself where nothing was changed (no account, someone else's, or unreadable).
+   */
+  after?: AppState;
 }
 
 export interface ReadInput extends ReadOptions {
@@ -144,7 +161,13 @@ export function createActivities({
      * Creates (or adopts, when it is provably the person's) the account and grants each entitlement it
      * does not hold yet, so no server is asked to add a member twice.
      */
-    provisionInApp({ appId, employee, accountId, entitlements }: ProvisionInput): Promise<ProvisionResult> {
+    provisionInApp({
+      appId,
+      employee,
+      accountId,
+      entitlements,
+      readBack,
+    }: ProvisionInput): Promise<ProvisionResult> {
       const connector = connectorFor(appId);
       return mapped(async (pulse) => {
         const ensured = await connector.ensureAccount({
@@ -169,7 +192,10 @@ export function createActivities({
           pulse.throwIfCancelled();
           return connector.grant(account, entitlement);
         });
-        return { created: ensured.created, granted: missing, accountId: ensured.accountId };
+        const result = { created: ensured.created, granted: missing, accountId: ensured.accountId };
+        return readBack
+          ? { ...result, after: await connector.readState(account, { known: readBack }) }
+          : result;
       });
     },
 
@@ -191,7 +217,12 @@ export function createActivities({
      * account where the application is set to. Where the connector can, the disable and the reading
      * of what the account holds are one round trip.
      */
-    deprovisionInApp({ appId, account, known = [] }: DeprovisionInput): Promise<DeprovisionResult> {
+    deprovisionInApp({
+      appId,
+      account,
+      known = [],
+      readBack = false,
+    }: DeprovisionInput): Promise<DeprovisionResult> {
       const connector = connectorFor(appId);
       const deleting = modeOf(appId) === 'delete';
       return mapped<DeprovisionResult, { before: AppState }>(async (pulse) => {
@@ -210,7 +241,8 @@ export function createActivities({
         pulse.record({ before });
         // Nothing is changed in an account that is not provably the person's, or that cannot be read.
         if (!before.exists || before.heldBy || before.unverifiable) {
-          return { revoked: [], disabled: false, deleted: false, sessionsEnded: 0, before };
+          const untouched = { revoked: [], disabled: false, deleted: false, sessionsEnded: 0, before };
+          return readBack ? { ...untouched, after: before } : untouched;
         }
         const own = { ...account, accountId: before.accountId };
         if (!disabledWithReading) await connector.disable(own);
@@ -222,7 +254,13 @@ export function createActivities({
           await settleEach(held, CHANGES_AT_ONCE, (entitlement) => connector.revoke(own, entitlement));
           if (deleting) await connector.delete(own);
         }
-        return { revoked: held, disabled: true, deleted: deleting, sessionsEnded, before };
+        const result = { revoked: held, disabled: true, deleted: deleting, sessionsEnded, before };
+        if (!readBack) return result;
+        const after = await connector.readState(own, {
+          known: [...new Set([...options.known, ...held])],
+          everything: true,
+        });
+        return { ...result, after };
       });
     },
 

@@ -21,6 +21,10 @@ import { settleAll } from './settle-all';
 import { withStallWatch } from './stall-watch';
 import { summaries } from './summaries';
 import { untilVerified } from './until-verified';
+import { patched } from '@temporalio/workflow';
+
+/** Patch id: a grant with nothing to revoke reads the account back itself (one activity per application). */
+export const PROVISION_READS_BACK = 'provision-reads-back';
 
 export type Granted = Record<string, string[]>;
 
@@ -198,13 +202,25 @@ export async function converge(ctx: StepContext, change: Change): Promise<Joiner
     attempts,
     verifiedAt,
   } = await untilVerified(ctx.progress, progressKey, ctx.maxRetryIntervalMs, async () => {
+    // Runs before this patch read back in a call of its own; since, a grant alone reads back itself.
+    const grantReadsBack = wanted.length > 0 && !unwanted.length && patched(PROVISION_READS_BACK);
+    let granted: AppState | undefined;
     if (wanted.length) {
       const result = await calls.provisionInApp.executeWithOptions(
-        { summary: summaries.provision(appId, employee.id, wanted) },
-        [{ appId, employee, accountId: ctx.accounts[appId], entitlements: wanted }],
+        { summary: summaries.provision(appId, employee.id, wanted, grantReadsBack) },
+        [
+          {
+            appId,
+            employee,
+            accountId: ctx.accounts[appId],
+            entitlements: wanted,
+            ...(grantReadsBack ? { readBack: known } : {}),
+          },
+        ],
       );
       ctx.accounts[appId] = result.accountId;
       created ||= result.created;
+      granted = result.after;
     }
     const account = accountIn(ctx, appId, employee);
     const revoke = (entitlements: string[]) =>
@@ -216,7 +232,8 @@ export async function converge(ctx: StepContext, change: Change): Promise<Joiner
         { appId, account, known: names },
       ]);
     if (unwanted.length) await revoke(unwanted);
-    let state = await readBack(known);
+    // A worker from before the read-back moved into the call answers without `after`.
+    let state = granted ?? (await readBack(known));
     const unjustified = change.removeUnjustified ? state.entitlements.filter((e) => !wanted.includes(e)) : [];
     if (unjustified.length) {
       await revoke(unjustified);

@@ -1,6 +1,6 @@
 // Leaver: remove every access in every application, in parallel, and finish only when each
 // application, read back, shows nothing left.
-import { ActivityFailure, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, TimeoutFailure, patched } from '@temporalio/workflow';
 import type { AccountRef, AppState } from '../domain/app-state';
 import { deprovisionGaps, unverifiableState } from '../domain/app-state';
 import type { Employee } from '../domain/hr-event';
@@ -12,6 +12,9 @@ import { accountIn, recordAccount, type StepContext } from './joiner';
 import { withStallWatch } from './stall-watch';
 import { summaries } from './summaries';
 import { SkippedByOperator, untilVerified, type UntilVerifiedOptions } from './until-verified';
+
+/** Patch id: a leaver's deprovision call reads the account back itself (one activity per application). */
+export const DEPROVISION_READS_BACK = 'deprovision-reads-back';
 
 export async function runLeaver(
   ctx: StepContext,
@@ -78,10 +81,20 @@ async function deprovisionApp(
       appId,
       ctx.maxRetryIntervalMs,
       async () => {
+        // Runs before this patch read back in a call of its own; since, the deprovision reads back.
+        const readsBack = patched(DEPROVISION_READS_BACK);
         const result = await calls.deprovisionInApp
-          .executeWithOptions({ summary: summaries.deprovision(appId, employee.id, deprovision) }, [
-            { appId, account: accountIn(ctx, appId, employee), known: [...known] },
-          ])
+          .executeWithOptions(
+            { summary: summaries.deprovision(appId, employee.id, deprovision, readsBack) },
+            [
+              {
+                appId,
+                account: accountIn(ctx, appId, employee),
+                known: [...known],
+                ...(readsBack ? { readBack: true } : {}),
+              },
+            ],
+          )
           .catch((error: unknown) => {
             // An attempt that timed out (its worker lost) may have removed things: what it saw first counts.
             const seen = beforeSeenBy(error);
@@ -99,10 +112,12 @@ async function deprovisionApp(
         done.disabled ||= result.disabled;
         done.deleted ||= result.deleted;
         done.sessionsEnded += result.sessionsEnded;
-        const state = await calls.readAppState.executeWithOptions(
-          { summary: summaries.readBack(appId, employee.id) },
-          [{ appId, account: accountIn(ctx, appId, employee), known: [...known], everything: true }],
-        );
+        // A worker from before the read-back moved into the call answers without `after`.
+        const state =
+          result.after ??
+          (await calls.readAppState.executeWithOptions({ summary: summaries.readBack(appId, employee.id) }, [
+            { appId, account: accountIn(ctx, appId, employee), known: [...known], everything: true },
+          ]));
         recordAccount(ctx, appId, state);
         lastSeen = state;
         return {

@@ -6,12 +6,12 @@ const list = (names: readonly string[]) => (names.length ? names.join(', ') : 'n
 
 export const summaries = {
   plan: (employeeId: string) => `plan ${employeeId}'s access from the policy`,
-  provision: (appId: string, employeeId: string, entitlements: readonly string[]) =>
-    `${appId}: create or find ${employeeId}'s account, grant ${list(entitlements)}`,
+  provision: (appId: string, employeeId: string, entitlements: readonly string[], readsBack = false) =>
+    `${appId}: create or find ${employeeId}'s account, grant ${list(entitlements)}${readsBack ? ', read back' : ''}`,
   revoke: (appId: string, employeeId: string, entitlements: readonly string[]) =>
     `${appId}: revoke ${list(entitlements)} from ${employeeId}`,
-  deprovision: (appId: string, employeeId: string, mode: string) =>
-    `${appId}: disable ${employeeId}, end sessions, revoke everything${mode === 'delete' ? ', delete' : ''}`,
+  deprovision: (appId: string, employeeId: string, mode: string, readsBack = false) =>
+    `${appId}: disable ${employeeId}, end sessions, revoke everything${mode === 'delete' ? ', delete' : ''}${readsBack ? ', read back' : ''}`,
   readBack: (appId: string, employeeId: string) => `${appId}: read ${employeeId}'s account back`,
   standing: (employeeId: string) => `is ${employeeId} still employed?`,
   notifyApprovers: (requestId: string, kind: string) => `tell approvers of ${requestId} (${kind})`,

@@ -9,14 +9,20 @@ interface FloorActivities {
 const regular = proxyActivities<FloorActivities>({ startToCloseTimeout: '1m' });
 const local = proxyLocalActivities<FloorActivities>({ startToCloseTimeout: '1m' });
 
-/** One planning call, then per application a change and a read-back, the applications in parallel. */
-export async function leaverShape(applications: number, useLocal: boolean): Promise<void> {
+/**
+ * One planning call, then per application `callsPerApplication` calls one after the other (a change
+ * and a read-back: 2; a change that reads back: 1), the applications in parallel.
+ */
+export async function leaverShape(
+  applications: number,
+  useLocal: boolean,
+  callsPerApplication = 2,
+): Promise<void> {
   const { nothing } = useLocal ? local : regular;
   await nothing();
   await Promise.all(
     Array.from({ length: applications }, async () => {
-      await nothing();
-      await nothing();
+      for (let i = 0; i < callsPerApplication; i++) await nothing();
     }),
   );
 }

@@ -82,11 +82,19 @@ export async function oneLeaverAtATime(
       count: options.people,
     });
     const local = await floor.run({ applications: options.applications, local: true, count: options.people });
+    // jml's own shape: each application's deprovision reads back in the same call.
+    const single = await floor.run({
+      applications: options.applications,
+      local: false,
+      count: options.people,
+      callsPerApplication: 1,
+    });
 
     const jml = stats(leaver);
     const scriptStats = stats(script);
     const floorStats = stats(regular.each);
     const localStats = stats(local.each);
+    const singleStats = stats(single.each);
     const a = actions.at(-1)!;
     console.log(
       `W1 one leaver at a time, ${options.applications} SCIM applications ${options.latencyMs} ms away, 2 groups each, deprovision: ${options.deprovision}, ${options.people} people`,
@@ -94,10 +102,15 @@ export async function oneLeaverAtATime(
     console.log(guardLine(options.people));
     console.log(`  jml, HR event 202 → every application verified:  ${fmt(jml)}`);
     console.log(`  sequential script, same removals, no workflow:   ${fmt(scriptStats)}`);
-    console.log(`  Temporal floor, no-op activities of the same shape: ${fmt(floorStats)}`);
-    console.log(`  Temporal floor with local activities:              ${fmt(localStats)}`);
     console.log(
-      `  ratios (median): script / jml ${ratio(scriptStats.median, jml.median)}x; jml / floor ${ratio(jml.median, floorStats.median)}; jml / local floor ${ratio(jml.median, localStats.median)}`,
+      `  Temporal floor, no-op activities, 1 + 2 × ${options.applications}:      ${fmt(floorStats)}`,
+    );
+    console.log(`  Temporal floor with local activities, same shape:  ${fmt(localStats)}`);
+    console.log(
+      `  Temporal floor of jml's shape, 1 + ${options.applications}:           ${fmt(singleStats)}`,
+    );
+    console.log(
+      `  ratios (median): script / jml ${ratio(scriptStats.median, jml.median)}x; jml / floor ${ratio(jml.median, floorStats.median)}; jml / local floor ${ratio(jml.median, localStats.median)}; jml / floor of its shape ${ratio(jml.median, singleStats.median)}`,
     );
     console.log(
       `  requests per application per leaver: jml ${stats(requests).median.toFixed(1)} (max ${Math.max(...requests).toFixed(1)}), script ${stats(scriptRequests).median.toFixed(1)}`,
