@@ -31,6 +31,12 @@ export interface IntakeOptions {
    * no guard (configured off).
    */
   guard?: TerminationGuardSettings;
+  /**
+   * The person's employment memory as the evidence store keeps it (evidence/employment-memory.ts).
+   * With it a hire or rehire costs one call to Temporal, and a person without an open run is judged
+   * from the store; without it, from their last run's result in Temporal.
+   */
+  employmentMemory?: (employeeId: string) => Promise<EmploymentMemory>;
 }
 
 export interface IntakeResult {
@@ -59,25 +65,46 @@ export async function submitHrEvent(options: IntakeOptions, event: HrEvent): Pro
 /**
  * Hands an event to the person's workflow. A running workflow decides itself whether the event is new
  * (a signal to a run that is finishing is delivered to that run before it may close). Only when no run
- * is open is a new one started, and it carries the finished run's processed event ids and last
- * termination, so an old event re-sent after a leaver can never re-hire the person.
+ * is open is a new one started, and it carries the person's employment memory (processed event ids,
+ * last termination), so an old event re-sent after a leaver can never re-hire the person.
+ *
+ * A change or termination usually finds the person's run open: one signal. A hire or rehire usually
+ * finds none: with the evidence store's memory it is judged at once and handed on by one
+ * signal-with-start, which signals a run that is open after all.
  */
-export async function deliverHrEvent(
-  { client, taskQueue, settings }: IntakeOptions,
-  event: HrEvent,
-): Promise<IntakeResult> {
+export async function deliverHrEvent(options: IntakeOptions, event: HrEvent): Promise<IntakeResult> {
+  const { client, employmentMemory } = options;
   const workflowId = identityWorkflowId(event.employee.id);
+  if (employmentMemory && (event.type === 'hire' || event.type === 'rehire')) {
+    return startOrSignal(options, event, await employmentMemory(event.employee.id));
+  }
   try {
     await client.workflow.getHandle(workflowId).signal(hrEventSignal, event);
     return { workflowId, status: 'accepted' };
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
   }
-  const previous = await finishedRun(client, workflowId);
+  const previous = employmentMemory
+    ? await employmentMemory(event.employee.id)
+    : await finishedRun(client, workflowId);
+  return startOrSignal(options, event, previous);
+}
+
+/**
+ * Refuses an event the memory shows processed or stale; otherwise signals the person's open run, or
+ * starts one that carries the memory. A run that is open has all of that memory and more, so what the
+ * memory refuses it would refuse too.
+ */
+async function startOrSignal(
+  { client, taskQueue, settings }: IntakeOptions,
+  event: HrEvent,
+  previous: EmploymentMemory | undefined,
+): Promise<IntakeResult> {
+  const workflowId = identityWorkflowId(event.employee.id);
   if (previous?.processedEventIds.includes(event.eventId)) return { workflowId, status: 'duplicate' };
   if (previous && isStale(event, previous)) return { workflowId, status: 'stale' };
   // Another sender may start the run in between: then this signals it, and that run carries the same
-  // finished run's memory.
+  // memory.
   await client.workflow.signalWithStart(identityWorkflow, {
     workflowId,
     taskQueue,

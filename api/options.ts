@@ -1,4 +1,5 @@
 // What the HTTP API needs from the service that runs it, and the limits a maintained server enforces.
+import type { IntakeOptions } from './intake';
 import type { Client } from '@temporalio/client';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../common/logger';
@@ -14,6 +15,8 @@ export interface ApiOptions {
   settings: IdentitySettings;
   /** The mass-termination guard terminations are admitted by (api/intake.ts); absent: off. */
   guard?: TerminationGuardSettings;
+  /** The evidence store's employment memory the intake judges new runs by (api/intake.ts); absent: Temporal's. */
+  employmentMemory?: IntakeOptions['employmentMemory'];
   hrWebhookSecret: string;
   apiToken: string;
   /** Verifies personal tokens; without it only the API token is accepted. */

@@ -18,6 +18,7 @@ import type { EvidenceStore } from '../evidence/store';
 import { dataConverterFromEnv } from '../encryption/data-converter';
 import { identitySettingsOf } from './identity-settings';
 import { watchLimitShares } from './limit-shares';
+import { employmentMemoryOf } from '../evidence/employment-memory';
 import { applicationTaskQueues, isLimited } from '../domain/application-queues';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -93,7 +94,11 @@ export async function createIdentityWorker(
     }),
   );
   // Released terminations go to the people's workflows the way the intake delivers HR events.
-  const guardActivities = terminationGuardActivities({ deliver: deliverHrEvent, logger: options.logger });
+  const employmentMemory = (employeeId: string) => employmentMemoryOf(options.evidence.reader, employeeId);
+  const guardActivities = terminationGuardActivities({
+    deliver: (intake, event) => deliverHrEvent({ ...intake, employmentMemory }, event),
+    logger: options.logger,
+  });
   // The mass-termination guard on a task queue of its own (domain/termination-guard.ts).
   const guardWorker = await Worker.create({
     ...common,
@@ -151,6 +156,7 @@ export async function createIdentityWorker(
               settings: identitySettingsOf(options.config),
               // Terminations a reconciliation sends are admitted by the mass-termination guard too.
               guard: guardSettingsOf(options.config),
+              employmentMemory,
             },
             event,
           ),

@@ -1,4 +1,5 @@
 // The jml service in one process: the identity worker and the HTTP API, on one Temporal connection.
+import { employmentMemoryOf } from '../evidence/employment-memory';
 import type { AddressInfo } from 'node:net';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { createApi, type ApiOptions } from '../api/server';
@@ -61,6 +62,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     taskQueue: temporal.taskQueue,
     settings: identitySettings(loaded),
     guard: guardSettingsOf(config),
+    employmentMemory: (employeeId) => employmentMemoryOf(evidence.reader, employeeId),
     hrWebhookSecret: config.http.hrWebhookSecret,
     apiToken: config.http.apiToken,
     personalTokenSecret: config.http.personalTokenSecret,

@@ -62,9 +62,8 @@ import { RevocationSchedule } from './revocation-schedule';
 import { revokeDue } from './scheduled-revocations';
 import { recordsEvidence, StepEvidence } from './step-evidence';
 import { summaries } from './summaries';
+import { REMEMBERED_EVENT_IDS } from '../domain/employment-memory';
 
-/** Event ids remembered for de-duplication, carried across continue-as-new. */
-const REMEMBERED_EVENT_IDS = 1000;
 const REMEMBERED_HISTORY = 50;
 const REMEMBERED_REVOCATIONS = 50;
 const DEFAULT_DEPROVISION_DEADLINE_MS = 3_600_000;
