@@ -259,6 +259,7 @@ export function createActivities({
         const after = await connector.readState(own, {
           known: [...new Set([...options.known, ...held])],
           everything: true,
+          deleted: deleting,
         });
         return { ...result, after };
       });

@@ -35,6 +35,11 @@ export interface ReadOptions {
   known?: string[];
   /** Every entitlement must be seen, not only the known ones (a leaver's read-back). */
   everything?: boolean;
+  /**
+   * The account was just deleted: memberships are read only if it is still there, never ahead of
+   * the reading that shows whether it is.
+   */
+  deleted?: boolean;
 }
 
 /** A state that says nothing can be trusted, with why. */

@@ -155,6 +155,7 @@ export class ScimConnector implements Connector {
     try {
       await this.learnCapabilities();
       let user: ScimUser | undefined;
+      const early = ref.accountId ? this.memberships.prefetch(ref.accountId) : undefined;
       if (ref.accountId) {
         const answer = await this.setInactive(ref.accountId, this.answerQuery);
         if (answer.status !== 404) user = asUser(answer.body) ?? (await this.userById(ref.accountId));
@@ -171,6 +172,7 @@ export class ScimConnector implements Connector {
         user,
         options.known ?? [],
         options.everything ?? false,
+        early,
       );
       // The answer shows the account after the change: it is taken to have been active, so that a
       // report says it was disabled.
@@ -219,6 +221,7 @@ export class ScimConnector implements Connector {
     try {
       await this.learnCapabilities();
       let found: Ownership;
+      const early = ref.accountId && !options.deleted ? this.memberships.prefetch(ref.accountId) : undefined;
       if (ref.accountId) {
         const user = await this.userById(ref.accountId);
         found = user ? this.ownershipOf(user, ref) : { kind: 'none' };
@@ -231,6 +234,7 @@ export class ScimConnector implements Connector {
         user,
         options.known ?? [],
         options.everything ?? false,
+        early,
       );
       return {
         exists: true,

@@ -30,6 +30,12 @@ export interface Member {
   groups?: MemberRef[];
 }
 
+/** A group-filter read started for an account id before its User was in hand (MembershipReader.prefetch). */
+export interface PrefetchedMemberships {
+  accountId: string;
+  answer: Promise<string[] | undefined>;
+}
+
 /** How many group reads run at once when groups are checked one by one. */
 const PER_GROUP_CONCURRENCY = 8;
 
@@ -63,12 +69,19 @@ export class MembershipReader {
    * with `everything`, groups outside `known` must be seen too (a leaver), otherwise (`per-group`
    * only) just the known ones are checked.
    */
-  async read(user: Member, known: string[], everything: boolean): Promise<string[]> {
+  async read(
+    user: Member,
+    known: string[],
+    everything: boolean,
+    prefetched?: PrefetchedMemberships,
+  ): Promise<string[]> {
     for (const source of this.sources()) {
       if (source === 'per-group') {
         return this.checkEach(user, everything ? await this.groups.allNames() : known);
       }
-      const names = source === 'user-groups' ? await this.fromUser(user) : await this.fromFilter(user);
+      const early = prefetched?.accountId === user.id ? prefetched.answer : undefined;
+      const names =
+        source === 'user-groups' ? await this.fromUser(user) : await (early ?? this.fromFilter(user));
       if (names === undefined) continue;
       if (!this.proven.has(source)) {
         const missing = known.filter((k) => !names.includes(k));
@@ -84,6 +97,23 @@ export class MembershipReader {
       return names.sort();
     }
     throw new Error('unreachable: per-group is always a source');
+  }
+
+  /**
+   * Starts the read `read` would make for this account id, where that needs nothing of the User
+   * (the member filter, members named by id), so that it runs beside the request that fetches or
+   * changes the User: one round trip instead of two. Its answer is used only for the account the
+   * User then proves to be; otherwise it is dropped.
+   */
+  prefetch(accountId: string): PrefetchedMemberships | undefined {
+    const first = this.sources().find(
+      (s) => s !== 'user-groups' || this.userGroupsKept || this.userGroupsPossible(),
+    );
+    if (first !== 'group-filter' || this.memberValue !== 'id') return undefined;
+    const answer = this.fromFilter({ id: accountId, userName: '' });
+    // Dropped when the account is not the person's: its failure then concerns nobody.
+    answer.catch(() => undefined);
+    return { accountId, answer };
   }
 
   /**
