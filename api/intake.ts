@@ -43,8 +43,8 @@ export interface IntakeResult {
   workflowId: string;
   /**
    * `accepted`: handed to the person's workflow, which processes it once. `duplicate`: the person's
-   * finished run already processed this eventId. `stale`: it predates that run's termination (an old
-   * event re-sent), so nothing was started. `held`: a termination the mass-termination guard holds
+   * recorded employments (their finished runs) already processed this eventId. `stale`: it predates
+   * their last termination (an old event re-sent), so nothing was started. `held`: a termination the mass-termination guard holds
    * until its approvers decide; nothing of the person's access is touched meanwhile.
    */
   status: 'accepted' | 'duplicate' | 'stale' | 'held';

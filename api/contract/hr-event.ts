@@ -11,8 +11,8 @@ export const intakeResultSchema: z.ZodType<IntakeResult & { eventId: string }> =
       .enum(['accepted', 'duplicate', 'stale', 'held'])
       .describe(
         "`accepted`: handed to the person's workflow, which processes each eventId once; " +
-          '`duplicate`: a finished run already processed this eventId; ' +
-          "`stale`: it predates that run's termination, so nothing was started; " +
+          "`duplicate`: the person's recorded employments already processed this eventId; " +
+          "`stale`: it predates the person's last termination, so nothing was started; " +
           '`held`: a termination the mass-termination guard holds until a guard approver decides ' +
           '(GET /v1/guard); nothing of the access is touched meanwhile',
       ),
