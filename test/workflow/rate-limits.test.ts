@@ -4,25 +4,18 @@
 // read back clean in the application itself.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { submitHrEvent } from '../../api/intake';
 import { applicationTaskQueue } from '../../domain/application-queues';
 import { identityWorkflowId, type IdentityResult } from '../../domain/lifecycle';
 import { startFaultProxy, type FaultProxy } from '../../scripts/lib/fault-proxy';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
-import { startWorkerProcess } from '../../scripts/lib/worker-process';
 import { SHARES_EVERY_MS, workersIn } from '../../workers/limit-shares';
-import { testDataConverter } from '../support/encryption';
-import { testEvidenceEnv } from '../support/evidence';
 import { employee, hrEvent } from '../support/people';
-import { temporalAddress } from '../support/temporal';
 import { eventually } from '../support/wait';
+import { workerProcesses, type WorkerProcesses } from '../support/worker-processes';
 
 const TOKEN = 'rate-token';
 const RATE = 10;
@@ -33,9 +26,8 @@ const appQueue = applicationTaskQueue(taskQueue, 'crm');
 const settings = { joinerLeadTimeMs: 0, maxRetryIntervalMs: 1000 };
 let scim: ScimServer;
 let proxy: FaultProxy;
-let dir: string;
+let workers: WorkerProcesses;
 let client: Client;
-const workers: ChildProcess[] = [];
 
 async function scimJson<T>(path: string, init: RequestInit = {}): Promise<T> {
   const response = await fetch(`${scim.baseUrl}${path}`, {
@@ -52,47 +44,21 @@ before(async () => {
   proxy = await startFaultProxy(scim.port, { latencyMs: 20 });
   // The application serves RATE requests a second (half a second's worth at once) and refuses the rest.
   proxy.limitRate(RATE, RATE / 2);
-  dir = mkdtempSync(join(tmpdir(), 'jml-rate-limits-'));
-  writeFileSync(
-    join(dir, 'jml.yaml'),
-    JSON.stringify({
-      temporal: { taskQueue },
-      http: { hrWebhookSecret: { env: 'T_HR' }, apiToken: { env: 'T_API' } },
-      lifecycle: { joinerLeadTime: '0s', maxRetryInterval: '1s' },
-      applications: [
-        { id: 'crm', kind: 'scim', baseUrl: proxy.url('/v2'), token: { env: 'T_SCIM' }, rateLimit: RATE },
-      ],
-    }),
-  );
-  writeFileSync(
-    join(dir, 'policy.yaml'),
-    JSON.stringify({
-      version: 'rate-limits',
-      applications: {
-        crm: { owners: [], entitlements: Object.fromEntries(GROUPS.map((g) => [g, { risk: 'low' }])) },
-      },
-      roles: [{ id: 'all', when: {}, grants: { crm: GROUPS } }],
-    }),
-  );
-  const env = { T_HR: 'hr-secret', T_API: 'api-token', T_SCIM: TOKEN, ...testEvidenceEnv() };
-  const config = join(dir, 'jml.yaml');
-  workers.push(
-    ...(await Promise.all(
-      [0, 1].map(() => startWorkerProcess({ config, temporalAddress: temporalAddress(), env })),
-    )),
-  );
-  client = new Client({
-    connection: await Connection.connect({ address: temporalAddress() }),
-    dataConverter: testDataConverter(),
+  workers = await workerProcesses({
+    taskQueue,
+    baseUrl: proxy.url('/v2'),
+    token: TOKEN,
+    groups: GROUPS,
+    crm: { rateLimit: RATE },
   });
+  client = workers.client;
+  await Promise.all([workers.start(), workers.start()]);
 });
 
 after(async () => {
-  for (const w of workers) w.kill('SIGKILL');
-  await client?.connection.close();
+  await workers?.stop();
   await proxy?.stop();
   await scim?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 void test('two workers share an application’s rate limit: a burst of leavers is never refused, and each is verified', async () => {

@@ -3,24 +3,17 @@
 // the report lists every removal the application saw, including those the lost attempt made.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { submitHrEvent } from '../../api/intake';
 import { identityWorkflowId, type IdentityResult } from '../../domain/lifecycle';
-import { startWorkerProcess } from '../../scripts/lib/worker-process';
-import { testEvidenceEnv } from '../support/evidence';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { statusQuery } from '../../workflows/messages';
 import type { identityWorkflow } from '../../workflows/identity';
 import { startFaultProxy, type FaultProxy } from '../../scripts/lib/fault-proxy';
-import { testDataConverter } from '../support/encryption';
 import { employee, hrEvent } from '../support/people';
-import { temporalAddress } from '../support/temporal';
 import { eventually } from '../support/wait';
+import { workerProcesses, type WorkerProcesses } from '../support/worker-processes';
 
 const TOKEN = 'worker-loss-token';
 const GROUPS = ['g1', 'g2', 'g3'];
@@ -28,57 +21,25 @@ const taskQueue = `worker-loss-${randomUUID()}`;
 const settings = { joinerLeadTimeMs: 0, maxRetryIntervalMs: 1000 };
 let scim: ScimServer;
 let proxy: FaultProxy;
-let dir: string;
+let workers: WorkerProcesses;
 let client: Client;
-const workers: ChildProcess[] = [];
 
 before(async () => {
   scim = await startScimServer({ token: TOKEN });
   await createScimGroups(scim, GROUPS);
   proxy = await startFaultProxy(scim.port);
-  dir = mkdtempSync(join(tmpdir(), 'jml-worker-loss-'));
-  writeFileSync(
-    join(dir, 'jml.yaml'),
-    JSON.stringify({
-      temporal: { taskQueue },
-      http: { hrWebhookSecret: { env: 'T_HR' }, apiToken: { env: 'T_API' } },
-      lifecycle: { joinerLeadTime: '0s', maxRetryInterval: '1s' },
-      applications: [{ id: 'crm', kind: 'scim', baseUrl: proxy.url('/v2'), token: { env: 'T_SCIM' } }],
-    }),
-  );
-  const entitlements = Object.fromEntries(GROUPS.map((g) => [g, { risk: 'low' }]));
-  writeFileSync(
-    join(dir, 'policy.yaml'),
-    JSON.stringify({
-      version: 'worker-loss',
-      applications: { crm: { owners: [], entitlements } },
-      roles: [{ id: 'all', when: {}, grants: { crm: GROUPS } }],
-    }),
-  );
-  client = new Client({
-    connection: await Connection.connect({ address: temporalAddress() }),
-    dataConverter: testDataConverter(),
-  });
+  workers = await workerProcesses({ taskQueue, baseUrl: proxy.url('/v2'), token: TOKEN, groups: GROUPS });
+  client = workers.client;
 });
 
 after(async () => {
-  for (const w of workers) w.kill('SIGKILL');
-  await client?.connection.close();
+  await workers?.stop();
   await proxy?.stop();
   await scim?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** `npm run worker` as its own process. */
-async function startWorker(): Promise<ChildProcess> {
-  const child = await startWorkerProcess({
-    config: join(dir, 'jml.yaml'),
-    temporalAddress: temporalAddress(),
-    env: { T_HR: 'hr-secret', T_API: 'api-token', T_SCIM: TOKEN, ...testEvidenceEnv() },
-  });
-  workers.push(child);
-  return child;
-}
+const startWorker = () => workers.start();
 
 void test('a worker killed mid-leaver: another finishes it, and the report lists what the lost attempt removed', async () => {
   const person = employee();
