@@ -74,13 +74,16 @@ export async function createIdentityWorker(
 ): Promise<{ worker: IdentityWorkers; close: () => Promise<void> }> {
   const connectors = options.connectors ?? createConnectors(options.config.applications);
   const applicationQueues = applicationTaskQueues(options.taskQueue, options.config.applications);
-  const common = {
+  const connected = {
     connection: options.connection,
     namespace: options.namespace,
     // One identity for all of this process's workers: the count of processes sharing an application's
     // limits (limit-shares.ts) is the count of identities polling its task queue.
     identity: `${process.pid}@${hostname()}/${randomUUID().slice(0, 8)}`,
     dataConverter: options.dataConverter ?? dataConverterFromEnv(),
+  };
+  const common = {
+    ...connected,
     // A workflow cached on a worker that died waits this long before another worker takes it (default 10 s).
     stickyQueueScheduleToStartTimeout: '2s',
     ...(options.workflowBundle
@@ -118,8 +121,9 @@ export async function createIdentityWorker(
   // worker no faster than its rateLimit, and this process takes no more than its share at once.
   const applicationWorkers = await Promise.all(
     options.config.applications.filter(isLimited).map((app) =>
+      // Activities only: no workflow runs on an application's queue.
       Worker.create({
-        ...common,
+        ...connected,
         taskQueue: applicationQueues[app.id]!,
         activities: applicationCallsOf(identityActivities),
         ...(app.rateLimit !== undefined && { maxTaskQueueActivitiesPerSecond: app.rateLimit }),

@@ -106,9 +106,9 @@ export class MembershipReader {
    * User then proves to be; otherwise it is dropped.
    */
   prefetch(accountId: string): PrefetchedMemberships | undefined {
-    const first = this.sources().find(
-      (s) => s !== 'user-groups' || this.userGroupsKept || this.userGroupsPossible(),
-    );
+    // The User's `groups` is the first source only once the server has shown it keeps it; until then
+    // the member filter is what a read ends up asking (and a User that does show groups proves it).
+    const first = this.sources().find((s) => s !== 'user-groups' || this.userGroupsKept);
     if (first !== 'group-filter' || this.memberValue !== 'id') return undefined;
     const answer = this.fromFilter({ id: accountId, userName: '' });
     // Dropped when the account is not the person's: its failure then concerns nobody.
