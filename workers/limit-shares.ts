@@ -25,8 +25,8 @@ export function watchLimitShares(options: {
   namespace: string;
   queues: LimitedQueue[];
   logger?: Pick<Logger, 'warn'>;
-  everyMs?: number;
-}): { stop(): void; counted: Promise<void> } {
+}): { stop(): void } {
+  if (!options.queues.length) return { stop: () => undefined };
   const count = async () => {
     await Promise.all(
       options.queues.map(async ({ taskQueue, limiter }) => {
@@ -47,10 +47,10 @@ export function watchLimitShares(options: {
       }),
     );
   };
-  const counted = count();
-  const timer = setInterval(() => void count(), options.everyMs ?? SHARES_EVERY_MS);
+  void count();
+  const timer = setInterval(() => void count(), SHARES_EVERY_MS);
   timer.unref();
-  return { stop: () => clearInterval(timer), counted };
+  return { stop: () => clearInterval(timer) };
 }
 
 /** Distinct worker identities that polled within POLLED_WITHIN_MS of `now`; at least this one. */
