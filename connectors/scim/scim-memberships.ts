@@ -93,10 +93,26 @@ export class MembershipReader {
           continue;
         }
         if (names.some((n) => known.includes(n))) this.proven.add(source);
+        else if (known.length === 0 && names.length && (await this.confirms(source, user, names[0]!))) {
+          // jml knew nothing to compare with (an account it found, not one it made), but the source
+          // named a membership: one group read once shows it, instead of every read checking group by
+          // group what was just revoked.
+          this.proven.add(source);
+        }
       }
       return names.sort();
     }
     throw new Error('unreachable: per-group is always a source');
+  }
+
+  /**
+   * Whether the group `name` that `source` says `user` is in does list them; a source that names a
+   * membership the group does not have is not used here again.
+   */
+  private async confirms(source: MembershipSource, user: Member, name: string): Promise<boolean> {
+    if (await this.isMember(user, name)) return true;
+    this.unusable.add(source);
+    return false;
   }
 
   /**

@@ -236,3 +236,29 @@ void test('revoking for a recorded id whose account is gone succeeds, even where
   );
   await connector.close();
 });
+
+void test('leavers jml found rather than made read no group’s member list once one membership the filter named was confirmed', async () => {
+  // A connector that has never seen a membership jml recorded: every account it meets was found.
+  const connector = new ScimConnector(config);
+  const found = async () => {
+    const p = person();
+    const { accountId } = await connector.ensureAccount(p);
+    for (const g of GROUPS) await connector.grant({ ...p, accountId }, g);
+    return { employeeId: p.employeeId, userName: p.userName };
+  };
+  const leave = async (ref: { employeeId: string; userName: string }) => {
+    const before = await connector.disableAndRead(ref, { known: [], everything: true });
+    assert.deepEqual(before.entitlements, GROUPS);
+    const own = { ...ref, accountId: before.accountId };
+    for (const g of before.entitlements) await connector.revoke(own, g);
+    const after = await connector.readState(own, { known: before.entitlements, everything: true });
+    assert.deepEqual(after.entitlements, []);
+  };
+  const memberListReads = (requests: string[]) =>
+    requests.filter((r) => /^GET \/v2\/Groups\/[^?]+\?attributes=members/.test(r)).length;
+  const [first, second, third] = [await found(), await found(), await found()];
+  assert.equal(memberListReads(await requestsOf(() => leave(first))), 1, 'one group read, once');
+  assert.equal(memberListReads(await requestsOf(() => leave(second))), 0);
+  assert.equal(memberListReads(await requestsOf(() => leave(third))), 0);
+  await connector.close();
+});
