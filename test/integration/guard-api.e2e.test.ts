@@ -16,7 +16,7 @@ import { identityWorkflowId } from '../../domain/lifecycle';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { startService, type RunningService } from '../../workers/service';
 import { statusQuery } from '../../workflows/messages';
-import { buildConfig } from '../support/config';
+import { crmConfig } from '../support/config';
 import { openTestEvidenceStore } from '../support/evidence';
 import { employee, hrEvent } from '../support/people';
 import { temporalAddress, workflowBundle } from '../support/temporal';
@@ -36,11 +36,7 @@ let client: Client;
 before(async () => {
   scim = await startScimServer({ token: TOKEN });
   await createScimGroups(scim, ['crm-users']);
-  const built = buildConfig({
-    secrets: { TOKEN },
-    applications: [{ id: 'crm', kind: 'scim', baseUrl: scim.baseUrl, token: { env: 'TOKEN' } }],
-    roles: [{ id: 'all', grants: { crm: ['crm-users'] } }],
-  });
+  const built = crmConfig({ baseUrl: scim.baseUrl, token: TOKEN, group: 'crm-users' });
   // One termination an hour: the second is held.
   const loaded = {
     ...built,

@@ -63,3 +63,12 @@ export function buildConfig(options: {
     env,
   );
 }
+
+/** The configuration most workflow tests need: one SCIM application `crm` whose one group everyone gets. */
+export function crmConfig(options: { baseUrl: string; token: string; group: string }): LoadedConfig {
+  return buildConfig({
+    secrets: { TOKEN: options.token },
+    applications: [{ id: 'crm', kind: 'scim', baseUrl: options.baseUrl, token: { env: 'TOKEN' } }],
+    roles: [{ id: 'all', grants: { crm: [options.group] } }],
+  });
+}

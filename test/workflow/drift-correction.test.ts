@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import type { EvidenceStore } from '../../evidence/store';
 import { driftSignal } from '../../workflows/messages';
-import { buildConfig } from '../support/config';
+import { crmConfig } from '../support/config';
 import { openTestEvidenceStore } from '../support/evidence';
 import { identityClient } from '../support/identity-client';
 import { employee, hrEvent } from '../support/people';
@@ -27,11 +27,7 @@ const { send, handleOf, statusOf } = identityClient(
 before(async () => {
   scim = await startScimServer({ token: TOKEN });
   await createScimGroups(scim, ['staff', 'admins']);
-  const loaded = buildConfig({
-    secrets: { TOKEN },
-    applications: [{ id: 'crm', kind: 'scim', baseUrl: scim.baseUrl, token: { env: 'TOKEN' } }],
-    roles: [{ id: 'all', grants: { crm: ['staff'] } }],
-  });
+  const loaded = crmConfig({ baseUrl: scim.baseUrl, token: TOKEN, group: 'staff' });
   [worker, store] = await Promise.all([startTestWorker(loaded), openTestEvidenceStore()]);
 });
 

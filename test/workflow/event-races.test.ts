@@ -8,7 +8,7 @@ import { identityWorkflowId } from '../../domain/lifecycle';
 import { ScimConnector } from '../../connectors/scim/scim-connector';
 import type { ScimApplicationConfig } from '../../domain/config';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
-import { buildConfig } from '../support/config';
+import { crmConfig } from '../support/config';
 import { identityClient } from '../support/identity-client';
 import { employee, hrEvent } from '../support/people';
 import { startTestWorker, type TestWorker } from '../support/temporal';
@@ -28,11 +28,7 @@ const { send, handleOf, statusOf } = identityClient(
 before(async () => {
   crm = await startScimServer({ token: TOKEN });
   await createScimGroups(crm, ['crm-users']);
-  const loaded = buildConfig({
-    secrets: { TOKEN },
-    applications: [{ id: 'crm', kind: 'scim', baseUrl: crm.baseUrl, token: { env: 'TOKEN' } }],
-    roles: [{ id: 'all', grants: { crm: ['crm-users'] } }],
-  });
+  const loaded = crmConfig({ baseUrl: crm.baseUrl, token: TOKEN, group: 'crm-users' });
   app = new ScimConnector(loaded.config.applications[0] as ScimApplicationConfig);
   worker = await startTestWorker(loaded);
 });

@@ -11,7 +11,7 @@ import type { EvidenceStore } from '../../evidence/store';
 import { employmentMemoryOf } from '../../evidence/employment-memory';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
 import { statusQuery } from '../../workflows/messages';
-import { buildConfig } from '../support/config';
+import { crmConfig } from '../support/config';
 import { testDataConverter } from '../support/encryption';
 import { openTestEvidenceStore } from '../support/evidence';
 import { employee, hrEvent } from '../support/people';
@@ -38,11 +38,7 @@ const counting: WorkflowClientInterceptor = {
 before(async () => {
   scim = await startScimServer({ token: TOKEN });
   await createScimGroups(scim, ['staff']);
-  const loaded = buildConfig({
-    secrets: { TOKEN },
-    applications: [{ id: 'crm', kind: 'scim', baseUrl: scim.baseUrl, token: { env: 'TOKEN' } }],
-    roles: [{ id: 'all', grants: { crm: ['staff'] } }],
-  });
+  const loaded = crmConfig({ baseUrl: scim.baseUrl, token: TOKEN, group: 'staff' });
   [worker, store] = await Promise.all([startTestWorker(loaded), openTestEvidenceStore()]);
   client = new Client({
     connection: worker.client.connection,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { submitHrEvent } from '../../api/intake';
 import { terminationGuardWorkflowId, type TerminationGuardSettings } from '../../domain/termination-guard';
 import { createScimGroups, startScimServer, type ScimServer } from '../../scripts/lib/scim-server';
-import { buildConfig } from '../support/config';
+import { crmConfig } from '../support/config';
 import { employee, hrEvent } from '../support/people';
 import { startTestWorker, type TestWorker } from '../support/temporal';
 
@@ -21,11 +21,7 @@ let worker: TestWorker;
 before(async () => {
   crm = await startScimServer({ token: TOKEN });
   await createScimGroups(crm, ['crm-users']);
-  const loaded = buildConfig({
-    secrets: { TOKEN },
-    applications: [{ id: 'crm', kind: 'scim', baseUrl: crm.baseUrl, token: { env: 'TOKEN' } }],
-    roles: [{ id: 'all', grants: { crm: ['crm-users'] } }],
-  });
+  const loaded = crmConfig({ baseUrl: crm.baseUrl, token: TOKEN, group: 'crm-users' });
   worker = await startTestWorker(loaded);
 });
 
