@@ -1,9 +1,9 @@
 // HTTP transport for Keycloak's Admin REST API: a service-account token from the client-credentials
 // grant, cached and renewed before it expires (or at once when the server says 401), and answers
 // classified by meaning: 429 and 5xx are transient, every other refusal is permanent.
-import { DEFAULT_RATE_LIMITED_PAUSE_MS, type RequestLimiter } from '../request-limiter';
+import type { RequestLimiter } from '../request-limiter';
 import { isTransientNetworkError, PermanentConnectorError, TransientConnectorError } from '../errors';
-import { isTransientStatus, parseRetryAfter } from '../scim/scim-http';
+import { isTransientStatus, waitAskedFor } from '../scim/scim-http';
 
 export interface KeycloakHttpOptions {
   appId: string;
@@ -150,10 +150,9 @@ export class KeycloakHttp {
     const detail = describe(body);
     const message = `${this.options.appId}: ${method} ${path} answered ${response.status}${detail ? `: ${detail}` : ''}`;
     if (isTransientStatus(response.status) && response.status !== 412) {
-      const wait = parseRetryAfter(response.headers.get('retry-after'));
       return new TransientConnectorError(
         message,
-        wait ?? (response.status === 429 ? DEFAULT_RATE_LIMITED_PAUSE_MS : undefined),
+        waitAskedFor(response.status, response.headers.get('retry-after')),
       );
     }
     if (response.status === 403) {

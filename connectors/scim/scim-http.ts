@@ -39,6 +39,14 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/**
+ * How long an answer asks every call to wait: its Retry-After, or for a 429 that does not say,
+ * DEFAULT_RATE_LIMITED_PAUSE_MS (a 429 still means slow down); undefined when it asks nothing.
+ */
+export function waitAskedFor(status: number, retryAfter: string | null): number | undefined {
+  return parseRetryAfter(retryAfter) ?? (status === 429 ? DEFAULT_RATE_LIMITED_PAUSE_MS : undefined);
+}
+
 /** True for statuses a later attempt of the same request may get past. */
 export function isTransientStatus(status: number): boolean {
   return status === 429 || status === 412 || (status >= 500 && status !== 501);
@@ -122,12 +130,10 @@ export class ScimHttp {
     if ((status >= 200 && status < 300) || options.accept?.includes(status)) return result;
     const detail = `${this.appId}: ${method} ${path} answered ${status}${scimDetail(body)}`;
     if (isTransientStatus(status)) {
-      // 412: someone changed the resource since it was read; reading again and retrying is right. A
-      // 429 that does not say how long to wait still means slow down.
-      const wait = parseRetryAfter(retryAfter ?? null);
+      // 412: someone changed the resource since it was read; reading again and retrying is right.
       throw new TransientConnectorError(
         detail,
-        status === 412 ? undefined : (wait ?? (status === 429 ? DEFAULT_RATE_LIMITED_PAUSE_MS : undefined)),
+        status === 412 ? undefined : waitAskedFor(status, retryAfter ?? null),
       );
     }
     throw new ScimRequestError(detail, status, scimTypeOf(body));
