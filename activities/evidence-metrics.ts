@@ -120,7 +120,7 @@ export function observe(metrics: LifecycleEventMetrics, observation: EvidenceObs
   }
 }
 
-type AppendOnly = Pick<EvidenceStore, 'append'>;
+type AppendOnly = Pick<EvidenceStore, 'append' | 'appendAll'>;
 
 export interface EvidenceMetricsOptions extends ObservationSettings {
   /** The configured applications: their per-application counters start at 0. Default: none. */
@@ -141,16 +141,25 @@ export function withEvidenceMetrics(store: AppendOnly, options: EvidenceMetricsO
     for (const reason of VERIFICATION_FAILURES) metrics.verificationFailures.inc({ app, reason }, 0);
     metrics.heldByOther.inc({ app }, 0);
   }
+  /** Counts a record the store newly wrote. */
+  const count = (raw: unknown, appended: AppendResult) => {
+    if (appended.duplicate) return;
+    // The store validated the record before writing it, so this parse succeeds; it gives the
+    // record its validated form (defaults filled in) to read.
+    const valid = evidenceInputSchema.safeParse(raw);
+    if (valid.success) {
+      for (const observation of observationsOf(valid.data, options)) observe(metrics, observation);
+    }
+  };
   return {
     append: async (raw: unknown): Promise<AppendResult> => {
       const appended = await store.append(raw);
-      if (appended.duplicate) return appended;
-      // The store validated the record before writing it, so this parse succeeds; it gives the
-      // record its validated form (defaults filled in) to read.
-      const valid = evidenceInputSchema.safeParse(raw);
-      if (valid.success) {
-        for (const observation of observationsOf(valid.data, options)) observe(metrics, observation);
-      }
+      count(raw, appended);
+      return appended;
+    },
+    appendAll: async (raws: unknown[]): Promise<AppendResult[]> => {
+      const appended = await store.appendAll(raws);
+      appended.forEach((result, i) => count(raws[i], result));
       return appended;
     },
   };

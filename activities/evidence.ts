@@ -23,7 +23,7 @@ export interface RecordedEvidence {
 }
 
 /** The activity, over an open store (the worker opens it with EvidenceStore.open and closes it at shutdown). */
-export function evidenceActivities(store: Pick<EvidenceStore, 'append'>) {
+export function evidenceActivities(store: Pick<EvidenceStore, 'append' | 'appendAll'>) {
   return {
     /**
      * A settled step's records, appended in order. A retry after a partial failure appends the rest:
@@ -32,15 +32,12 @@ export function evidenceActivities(store: Pick<EvidenceStore, 'append'>) {
     recordEvidenceBatch: async (
       records: EvidenceInput[],
     ): Promise<{ written: number; duplicates: number }> => {
-      let written = 0;
-      for (const record of records) {
-        try {
-          if (!(await store.append(record)).duplicate) written += 1;
-        } catch (error) {
-          throw evidenceFailure(error);
-        }
+      try {
+        const written = (await store.appendAll(records)).filter((r) => !r.duplicate).length;
+        return { written, duplicates: records.length - written };
+      } catch (error) {
+        throw evidenceFailure(error);
       }
-      return { written, duplicates: records.length - written };
     },
     recordEvidence: async (record: EvidenceInput): Promise<RecordedEvidence> => {
       try {

@@ -72,20 +72,35 @@ export class EvidenceStore {
 
   /** Validates and appends one record; see the class comment for what a repeated key does. */
   async append(raw: unknown): Promise<AppendResult> {
-    const parsed = evidenceInputSchema.safeParse(raw);
-    if (!parsed.success) throw new EvidenceInputError(describeIssues(parsed.error));
-    const input = parsed.data;
-    try {
-      canonicalJson(input.body);
-    } catch (error) {
-      if (error instanceof CanonicalJsonError) {
-        throw new EvidenceInputError([{ path: 'body', message: error.message }]);
-      }
-      throw error;
+    const input = validated(raw);
+    return this.inTransaction((tx) => this.appendIn(tx, input));
+  }
+
+  /**
+   * Validates every record first (one invalid record writes none), then appends them in order: each
+   * run of one person's records in one transaction, so a step's records cost one commit, not one each.
+   * Every record still gets its own signed checkpoint.
+   */
+  async appendAll(raws: unknown[]): Promise<AppendResult[]> {
+    const inputs = raws.map((raw, i) => validated(raw, raws.length > 1 ? `[${i}]` : ''));
+    const results: AppendResult[] = [];
+    for (const run of runsByChain(inputs)) {
+      results.push(
+        ...(await this.inTransaction(async (tx) => {
+          const appended: AppendResult[] = [];
+          for (const input of run) appended.push(await this.appendIn(tx, input));
+          return appended;
+        })),
+      );
     }
+    return results;
+  }
+
+  /** Runs appends in one transaction, run again after a lost race (a key or chain written at the same moment). */
+  private async inTransaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.sql.transaction((tx) => this.appendIn(tx, input));
+        return await this.sql.transaction(work);
       } catch (error) {
         const state = sqlState(error);
         const lostRace = state === UNIQUE_VIOLATION || (state !== undefined && RETRYABLE_STATES.has(state));
@@ -182,4 +197,33 @@ function differences(
     ['body', canonicalJson(first.body), canonicalJson(again.body)],
   ];
   return fields.filter(([, a, b]) => a !== b).map(([name]) => name);
+}
+
+/** A record checked as the store takes it; `at` names which of a batch it is in the error. */
+function validated(raw: unknown, at = ''): ValidEvidence {
+  const parsed = evidenceInputSchema.safeParse(raw);
+  const where = (path: string) => (at ? `${at}.${path}` : path);
+  if (!parsed.success) {
+    throw new EvidenceInputError(describeIssues(parsed.error).map((p) => ({ ...p, path: where(p.path) })));
+  }
+  try {
+    canonicalJson(parsed.data.body);
+  } catch (error) {
+    if (error instanceof CanonicalJsonError) {
+      throw new EvidenceInputError([{ path: where('body'), message: error.message }]);
+    }
+    throw error;
+  }
+  return parsed.data;
+}
+
+/** Consecutive records of the same chain, in order: each run is appended in one transaction. */
+function runsByChain(inputs: ValidEvidence[]): ValidEvidence[][] {
+  const runs: ValidEvidence[][] = [];
+  for (const input of inputs) {
+    const last = runs.at(-1);
+    if (last && last[0]!.employeeId === input.employeeId) last.push(input);
+    else runs.push([input]);
+  }
+  return runs;
 }

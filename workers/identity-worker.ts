@@ -40,7 +40,7 @@ export interface IdentityWorkerOptions {
    * Where every step's evidence is appended (evidence/), and what reconciliation reads and reports
    * there; the caller opens and closes it.
    */
-  evidence: Pick<EvidenceStore, 'append' | 'reader'>;
+  evidence: Pick<EvidenceStore, 'append' | 'appendAll' | 'reader'>;
   /**
    * Encrypts and decrypts payloads and failure messages (encryption/); default: the keys from the
    * environment. A workflowBundle should be built with its `failureConverterPath`.

@@ -131,6 +131,44 @@ for (const backend of EVIDENCE_BACKENDS) {
         });
       });
 
+      void test('recordEvidenceBatch: one invalid record writes none; otherwise each is chained and signed, repeats recognised', async () => {
+        await withStore(fixture, async (store) => {
+          const { recordEvidenceBatch } = evidenceActivities(store);
+          const batch = [decision('E2006', 1), decision('E2007', 1), decision('E2006', 2)];
+          await assert.rejects(
+            store.appendAll([...batch, { ...decision('E2006', 3), occurredAt: 'yesterday' }]),
+            (error: unknown) =>
+              error instanceof EvidenceInputError && error.problems.some((p) => p.path === '[3].occurredAt'),
+          );
+          assert.equal((await store.chainOf('E2006')).length, 0, 'nothing of the refused batch was written');
+          assert.deepEqual(await recordEvidenceBatch(batch), { written: 3, duplicates: 0 });
+          // A retried batch (its first part written before a failure) writes only what is new.
+          assert.deepEqual(await recordEvidenceBatch([...batch, decision('E2006', 3)]), {
+            written: 1,
+            duplicates: 3,
+          });
+          const chain = await store.chainOf('E2006');
+          assert.deepEqual(
+            chain.map((r) => r.seq),
+            [1, 2, 3],
+          );
+          for (let i = 1; i < chain.length; i += 1) assert.equal(chain[i]!.prevHash, chain[i - 1]!.hash);
+        });
+        const raw = await fixture.raw();
+        try {
+          const signed = await raw.query<{ seq: string }>(
+            `SELECT up_to_seq::text AS seq FROM evidence_checkpoints WHERE chain_id = 'employee:E2006' ORDER BY up_to_seq`,
+          );
+          assert.deepEqual(
+            signed.map((c) => c.seq),
+            ['1', '2', '3'],
+            'every record of a batch is signed as the chain head it made',
+          );
+        } finally {
+          await raw.close();
+        }
+      });
+
       void test('appends in parallel to one chain (from two stores at once on PostgreSQL): no gaps, no duplicates', async () => {
         // PGlite is one process's store; PostgreSQL takes several writers, as two workers are.
         const stores = await Promise.all(
@@ -205,7 +243,7 @@ for (const backend of EVIDENCE_BACKENDS) {
 
       void test('all of it verifies intact: verifyChains, and jml audit verify exits 0', async () => {
         const report = await verifyNow(fixture);
-        // E1001 5, E1002 2, E2001 1, E2002 1, E2004 41, E2005 1: chains of refused records are not started.
+        // E1001 5, E1002 2, E2001 1, E2002 1, E2004 41, E2005 1, E2006 3, E2007 1: chains of refused records are not started.
         assert.deepEqual(
           {
             intact: report.intact,
@@ -213,12 +251,12 @@ for (const backend of EVIDENCE_BACKENDS) {
             records: report.records,
             checkpoints: report.checkpoints,
           },
-          { intact: true, chains: 6, records: 51, checkpoints: 51 },
+          { intact: true, chains: 8, records: 55, checkpoints: 55 },
           JSON.stringify(report.problems),
         );
         const run = await jml(['audit', 'verify'], fixture.cliEnv);
         assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
-        assert.match(run.stdout, /^evidence intact: 6 chains, 51 records, 51 checkpoints verified in /);
+        assert.match(run.stdout, /^evidence intact: 8 chains, 55 records, 55 checkpoints verified in /);
         const json = await jml(['audit', 'verify', '--json'], fixture.cliEnv);
         assert.equal(json.code, 0, json.stderr);
         const parsed = JSON.parse(json.stdout) as VerifyReport;

@@ -207,14 +207,13 @@ void describe('stepSeconds: from when the step was due', () => {
 /** An append-only store in memory: the first append of a key writes, the next ones are duplicates. */
 function memoryStore() {
   const keys = new Set<string>();
-  return {
-    append(raw: unknown): Promise<AppendResult> {
-      const { key } = raw as { key: string };
-      const duplicate = keys.has(key);
-      keys.add(key);
-      return Promise.resolve({ record: { key } as AppendResult['record'], duplicate });
-    },
+  const append = (raw: unknown): Promise<AppendResult> => {
+    const { key } = raw as { key: string };
+    const duplicate = keys.has(key);
+    keys.add(key);
+    return Promise.resolve({ record: { key } as AppendResult['record'], duplicate });
   };
+  return { append, appendAll: (raws: unknown[]) => Promise.all(raws.map(append)) };
 }
 
 async function value(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
@@ -251,6 +250,18 @@ void describe('withEvidenceMetrics: the store, counted', () => {
     );
     assert.equal(await value(registry, 'jml_evidence_records_total', { kind: 'hr-event' }), 1);
     assert.equal(await value(registry, 'jml_evidence_records_total', { kind: 'attention' }), 1);
+    // A batch counts what it newly wrote, the same way.
+    const batch = await store.appendAll([joiner, attention('stalled')]);
+    assert.deepEqual(
+      batch.map((r) => r.duplicate),
+      [true, false],
+    );
+    assert.equal(
+      await value(registry, 'jml_verification_failures_total', { app: 'crm', reason: 'stalled' }),
+      1,
+    );
+    assert.equal(await value(registry, 'jml_evidence_records_total', { kind: 'hr-event' }), 1);
+    assert.equal(await value(registry, 'jml_evidence_records_total', { kind: 'attention' }), 2);
     // The configured applications' counters are there before anything happened to them.
     assert.equal(
       await value(registry, 'jml_verification_failures_total', { app: 'wiki', reason: 'stalled' }),
@@ -261,7 +272,8 @@ void describe('withEvidenceMetrics: the store, counted', () => {
 
   void test('an append the store refuses counts nothing and fails as the store failed', async () => {
     const registry = new Registry();
-    const refusing = { append: () => Promise.reject(new Error('evidence store unreachable')) };
+    const unreachable = () => Promise.reject(new Error('evidence store unreachable'));
+    const refusing = { append: unreachable, appendAll: unreachable };
     const store = withEvidenceMetrics(refusing, { ...settings, registry });
     await assert.rejects(store.append(attention('failing')), /evidence store unreachable/);
     assert.equal(await value(registry, 'jml_evidence_records_total', { kind: 'attention' }), NaN);
