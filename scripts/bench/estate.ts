@@ -21,6 +21,8 @@ export interface Estate {
   groups: string[];
   /** Requests every application's proxy has seen so far. */
   requests(): number;
+  /** How long the applications took to answer each request so far, behind the added latency. */
+  answerMs(): number[];
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function startEstate(options: {
     apps,
     groups: options.groups,
     requests: () => apps.reduce((sum, a) => sum + a.proxy.requests, 0),
+    answerMs: () => apps.flatMap((a) => a.proxy.answerMs),
     async stop() {
       await Promise.all(apps.map(async (a) => (await a.proxy.stop(), await a.server.stop())));
     },

@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { createLogger } from '../../common/logger';
 import { identityWorkflowId, type IdentityResult } from '../../domain/lifecycle';
 import { startService } from '../../workers/service';
+import { countCpu, cpuLine } from './cpu';
 import { estateConfig, seedPeople, startEstate } from './estate';
 import type { Floor } from './floor';
 import { hrEvent, person, postEvents } from './hr';
@@ -41,6 +42,7 @@ export async function burstOfLeavers(
         ),
       ),
     );
+    const cpu = countCpu();
     const start = performance.now();
     const sentAgain = await postEvents(
       service.apiUrl,
@@ -58,14 +60,17 @@ export async function burstOfLeavers(
       ),
     );
     const makespan = performance.now() - start;
+    const jmlCpu = cpu();
     const finished = results.filter((r) => r !== undefined);
     const verified = finished.filter((r) => r.leaver.applications.every((a) => a.outcome === 'verified'));
+    const floorCpu = countCpu();
     const regular = await floor.run({
       applications: 2,
       local: false,
       count: options.leavers,
       together: true,
     });
+    const regularCpu = floorCpu();
     // jml's own shape: each application's deprovision reads back in the same call.
     const single = await floor.run({
       applications: 2,
@@ -87,6 +92,8 @@ export async function burstOfLeavers(
     console.log(
       `  Temporal floor of jml's shape (1 + 2 activities), as many at once: makespan ${(single.makespan / 1000).toFixed(1)} s, ${(options.leavers / (single.makespan / 1000)).toFixed(1)}/s`,
     );
+    console.log(`  CPU during jml's burst: ${cpuLine(jmlCpu)}`);
+    console.log(`  CPU during the floor (1 + 2 × 2): ${cpuLine(regularCpu)}`);
     console.log(
       `  ratio jml / floor (makespan): ${ratio(makespan, regular.makespan)}; jml / floor of its shape ${ratio(makespan, single.makespan)}`,
     );

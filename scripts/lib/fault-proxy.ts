@@ -22,6 +22,8 @@ export interface FaultProxy {
   readonly requests: number;
   /** Bytes of the forwarded answers' bodies so far: what the client had to download. */
   readonly answerBytes: number;
+  /** How long the target took to answer each forwarded request, in ms, in order (the latency added not included). */
+  readonly answerMs: number[];
   /** Every request seen, as `METHOD path`, in order. */
   readonly log: string[];
   /**
@@ -70,6 +72,7 @@ export async function startFaultProxy(
   const port = await freePort();
   let seen = 0;
   let answerBytes = 0;
+  const answerMs: number[] = [];
   const log: string[] = [];
   let hold: { match: (method: string, path: string) => boolean; arrived: () => void } | undefined;
   let delay:
@@ -102,6 +105,7 @@ export async function startFaultProxy(
   };
 
   const forward = (req: IncomingMessage, res: ServerResponse) => {
+    const sent = performance.now();
     const upstream = request(
       {
         host: '127.0.0.1',
@@ -113,6 +117,7 @@ export async function startFaultProxy(
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
         answer.on('data', (chunk: Buffer) => (answerBytes += chunk.length));
+        answer.on('end', () => answerMs.push(performance.now() - sent));
         answer.pipe(res);
       },
     );
@@ -195,6 +200,9 @@ export async function startFaultProxy(
     },
     get requests() {
       return seen;
+    },
+    get answerMs() {
+      return answerMs;
     },
     get answerBytes() {
       return answerBytes;
