@@ -113,9 +113,10 @@ export class RequestLimiter {
   }
 }
 
-/** The limiter for an application that declares limits, or undefined for one that does not. */
-export function requestLimiterOf(app: RequestLimits): RequestLimiter | undefined {
-  return app.rateLimit === undefined && app.maxConcurrency === undefined
-    ? undefined
-    : new RequestLimiter({ rateLimit: app.rateLimit, maxConcurrency: app.maxConcurrency });
+/**
+ * The limiter of an application's requests. One that declares no limits gets one too: its requests
+ * are never spaced or capped, but an answer asking to wait (429, Retry-After) still holds them all.
+ */
+export function requestLimiterOf(app: RequestLimits): RequestLimiter {
+  return new RequestLimiter({ rateLimit: app.rateLimit, maxConcurrency: app.maxConcurrency });
 }

@@ -122,10 +122,22 @@ void describe('RequestLimiter', () => {
     assert.equal(underWay, 0);
   });
 
-  void test('an application without limits gets no limiter', () => {
-    assert.equal(requestLimiterOf({}), undefined);
-    assert.ok(requestLimiterOf({ rateLimit: 5 }));
-    assert.ok(requestLimiterOf({ maxConcurrency: 2 }));
+  void test('an application without declared limits is never spaced or capped, but a 429 still holds its requests', async () => {
+    assert.deepEqual(requestLimiterOf({}).limits, { rateLimit: undefined, maxConcurrency: undefined });
+    assert.deepEqual(requestLimiterOf({ rateLimit: 5 }).limits.rateLimit, 5);
+    const time = manualClock();
+    const limiter = new RequestLimiter({}, time.clock);
+    const starts: number[] = [];
+    await Promise.all([0, 1, 2].map(() => limiter.run(() => Promise.resolve(starts.push(time.now)))));
+    assert.deepEqual(starts, [0, 0, 0], 'all at once');
+    await assert.rejects(
+      limiter.run(() => Promise.reject(new TransientConnectorError('crm: 429', 1_000))),
+      /429/,
+    );
+    const later = limiter.run(() => Promise.resolve(starts.push(time.now)));
+    await time.settle();
+    await later;
+    assert.equal(starts[3], 1_000, 'the next request waited out the Retry-After');
   });
 });
 
