@@ -2,7 +2,10 @@
 // started no faster than its `rateLimit` and no more at once than its `maxConcurrency`, each divided by
 // the number of jml processes serving the application (its task queue's pollers, workers/limit-shares.ts),
 // so that adding workers never overloads it. An answer that asks to wait (429 or 503 with Retry-After)
-// holds every call to the application until then, not only the one that got it.
+// holds every call to the application until then, not only the one that got it; the request that got
+// it is sent again once the wait is over (a few times, for short waits), so the rest of its call is
+// not thrown away and tried again from the start, and the held requests go out spread over a moment
+// rather than all at once.
 import { TransientConnectorError } from './errors';
 
 export interface RequestLimits {
@@ -15,14 +18,24 @@ export interface RequestLimits {
 /** How long every call waits after a 429 that does not say how long (RFC 6585 leaves it open). */
 export const DEFAULT_RATE_LIMITED_PAUSE_MS = 1_000;
 
+/** How often one request is sent again after answers that asked to wait, before its call fails. */
+export const RESENDS_AFTER_WAIT = 3;
+/** Waits longer than this fail the call at once: the workflow waits them out between attempts. */
+const LONGEST_WAIT_TO_RESEND_MS = 5_000;
+/** Requests held by a wait go out spread over up to this long after it, not all in the same instant. */
+const LONGEST_SPREAD_MS = 1_000;
+
 export interface LimiterClock {
   now(): number;
   sleep(ms: number): Promise<void>;
+  /** A number in [0, 1): where in the spread after a wait a held request goes out. */
+  random?(): number;
 }
 
 const realClock: LimiterClock = {
   now: () => performance.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: () => Math.random(),
 };
 
 export class RequestLimiter {
@@ -30,6 +43,8 @@ export class RequestLimiter {
   /** The earliest time the next request may start (clock ms). */
   private nextStart = 0;
   private pausedUntil = 0;
+  /** Over how long the requests held by the current wait go out once it is over. */
+  private spreadMs = 0;
   private running = 0;
   private readonly queued: Array<() => void> = [];
 
@@ -51,21 +66,28 @@ export class RequestLimiter {
   /** Holds every request that has not started yet for `ms`. */
   pause(ms: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
+    this.spreadMs = Math.min(ms, LONGEST_SPREAD_MS);
   }
 
-  /** Runs one request within the limits; an answer asking to wait pauses the whole application. */
+  /**
+   * Runs one request within the limits. An answer asking to wait pauses the whole application, and
+   * this request is sent again once the wait is over (RESENDS_AFTER_WAIT times at most, for waits
+   * up to LONGEST_WAIT_TO_RESEND_MS); then its failure is the call's.
+   */
   async run<T>(request: () => Promise<T>): Promise<T> {
-    await this.enter();
-    try {
-      await this.turn();
-      return await request();
-    } catch (error) {
-      if (error instanceof TransientConnectorError && error.retryAfterMs !== undefined) {
-        this.pause(error.retryAfterMs);
+    for (let resent = 0; ; resent += 1) {
+      await this.enter();
+      try {
+        await this.turn();
+        return await request();
+      } catch (error) {
+        const wait = error instanceof TransientConnectorError ? error.retryAfterMs : undefined;
+        if (wait === undefined) throw error;
+        this.pause(wait);
+        if (resent >= RESENDS_AFTER_WAIT || wait > LONGEST_WAIT_TO_RESEND_MS) throw error;
+      } finally {
+        this.leave();
       }
-      throw error;
-    } finally {
-      this.leave();
     }
   }
 
@@ -105,7 +127,10 @@ export class RequestLimiter {
     const rate = this.limits.rateLimit;
     for (;;) {
       const now = this.clock.now();
-      const at = Math.max(now, this.pausedUntil, rate === undefined ? now : this.nextStart);
+      // Without a rate to space them, the requests a wait held go out spread over a moment after it.
+      const held = this.pausedUntil > now && rate === undefined;
+      const spread = held ? (this.clock.random?.() ?? 0) * this.spreadMs : 0;
+      const at = Math.max(now, this.pausedUntil + spread, rate === undefined ? now : this.nextStart);
       if (rate !== undefined) this.nextStart = at + (1000 * this.processes) / rate;
       if (at > now) await this.clock.sleep(at - now);
       if (this.pausedUntil <= this.clock.now()) return;

@@ -2,6 +2,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ScimApplicationConfig } from '../../domain/config';
+import { RESENDS_AFTER_WAIT } from '../../connectors/request-limiter';
 import type { AccountProfile } from '../../connectors/connector';
 import { PermanentConnectorError, TransientConnectorError } from '../../connectors/errors';
 import { ScimConnector } from '../../connectors/scim/scim-connector';
@@ -374,16 +375,24 @@ void describe('through a fault-injecting proxy', () => {
     assert.equal((await proxied.readState(p)).exists, true);
   });
 
-  void test('429 with Retry-After is transient and carries the delay', async () => {
+  void test('429 with Retry-After: the request is sent again after the wait, and past a few the call fails transient with the delay', async () => {
     const p = person('throttled');
-    proxy.failNext(1, 429, { 'retry-after': '2' });
+    proxy.failNext(1, 429, { 'retry-after': '1' });
+    let seen = proxy.requests;
+    const started = Date.now();
+    assert.equal((await proxied.readState(p)).exists, false, 'the call goes on after the wait');
+    assert.ok(Date.now() - started >= 1_000, 'it waited the second the application asked for');
+    assert.equal(proxy.requests - seen, 2, 'the refused request, then the same request again');
+    proxy.failNext(RESENDS_AFTER_WAIT + 1, 429, { 'retry-after': '1' });
+    seen = proxy.requests;
     await assert.rejects(
       proxied.readState(p),
       isTransient((error) => {
-        assert.equal(error.retryAfterMs, 2_000);
+        assert.equal(error.retryAfterMs, 1_000);
         assert.match(error.message, /429/);
       }),
     );
+    assert.equal(proxy.requests - seen, RESENDS_AFTER_WAIT + 1);
     assert.equal((await proxied.readState(p)).exists, false, 'the next call passes through');
   });
 

@@ -2,7 +2,12 @@
 // the part taken when several processes share the limits, the pause after a 429, the concurrency cap.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RequestLimiter, requestLimiterOf, type LimiterClock } from '../../connectors/request-limiter';
+import {
+  RequestLimiter,
+  requestLimiterOf,
+  RESENDS_AFTER_WAIT,
+  type LimiterClock,
+} from '../../connectors/request-limiter';
 import { TransientConnectorError } from '../../connectors/errors';
 import { workersIn } from '../../workers/limit-shares';
 import { msNumberToTs } from '@temporalio/common/lib/time';
@@ -63,19 +68,48 @@ void describe('RequestLimiter', () => {
   void test('an answer with Retry-After holds every request not yet started, not only its own', async () => {
     const time = manualClock();
     const limiter = new RequestLimiter({ rateLimit: 100 }, time.clock);
+    const sends: number[] = [];
     const starts: number[] = [];
     const rateLimited = limiter.run(() => {
-      starts.push(time.now);
-      return Promise.reject(new TransientConnectorError('crm: 429', 2_000));
+      sends.push(time.now);
+      return sends.length === 1
+        ? Promise.reject(new TransientConnectorError('crm: 429', 2_000))
+        : Promise.resolve();
     });
     const others = Promise.all([0, 1].map(() => limiter.run(() => Promise.resolve(starts.push(time.now)))));
-    await assert.rejects(rateLimited, /429/);
     await time.settle();
-    await others;
-    // The second was due at 10 ms, the third at 20; both wait out the 2 s the application asked for.
-    assert.equal(starts[0], 0);
-    assert.ok(starts[1]! >= 2_000 && starts[2]! >= 2_000, `started at ${starts.join(', ')}`);
-    assert.ok(starts[2]! > starts[1]!, 'still spaced after the pause');
+    await Promise.all([rateLimited, others]);
+    // The others were due at 10 and 20 ms; they wait out the 2 s the application asked for, and the
+    // request that got the 429 is sent again after it, so its call goes on.
+    assert.equal(sends[0], 0);
+    assert.ok(sends[1]! >= 2_000, `sent again at ${sends[1]}`);
+    assert.ok(starts[0]! >= 2_000 && starts[1]! >= 2_000, `started at ${starts.join(', ')}`);
+    assert.ok(starts[1]! > starts[0]!, 'still spaced after the pause');
+  });
+
+  void test(`a request is sent again after each wait ${RESENDS_AFTER_WAIT} times at most, and a long wait fails its call at once`, async () => {
+    const time = manualClock();
+    const limiter = new RequestLimiter({}, time.clock);
+    const sends: number[] = [];
+    const refused = limiter.run(() => {
+      sends.push(time.now);
+      return Promise.reject(new TransientConnectorError('crm: 429', 1_000));
+    });
+    const failed = assert.rejects(refused, /429/);
+    await time.settle();
+    await failed;
+    assert.deepEqual(sends, [0, 1_000, 2_000, 3_000]);
+    const long: number[] = [];
+    const failedAtOnce = assert.rejects(
+      limiter.run(() => {
+        long.push(time.now);
+        return Promise.reject(new TransientConnectorError('crm: 503', 60_000));
+      }),
+      /503/,
+    );
+    await time.settle();
+    await failedAtOnce;
+    assert.equal(long.length, 1, 'a minute is waited out by the workflow, not in the request');
   });
 
   void test('a transient failure without Retry-After does not pause the application', async () => {
@@ -124,20 +158,27 @@ void describe('RequestLimiter', () => {
 
   void test('an application without declared limits is never spaced or capped, but a 429 still holds its requests', async () => {
     assert.deepEqual(requestLimiterOf({}).limits, { rateLimit: undefined, maxConcurrency: undefined });
-    assert.deepEqual(requestLimiterOf({ rateLimit: 5 }).limits.rateLimit, 5);
+    assert.equal(requestLimiterOf({ rateLimit: 5 }).limits.rateLimit, 5);
     const time = manualClock();
-    const limiter = new RequestLimiter({}, time.clock);
+    // Held requests go out spread over the second after the wait: this one halfway through it.
+    const limiter = new RequestLimiter({}, { ...time.clock, random: () => 0.5 });
     const starts: number[] = [];
     await Promise.all([0, 1, 2].map(() => limiter.run(() => Promise.resolve(starts.push(time.now)))));
     assert.deepEqual(starts, [0, 0, 0], 'all at once');
-    await assert.rejects(
-      limiter.run(() => Promise.reject(new TransientConnectorError('crm: 429', 1_000))),
-      /429/,
+    let sent = 0;
+    const refusedOnce = limiter.run(() =>
+      sent++ === 0 ? Promise.reject(new TransientConnectorError('crm: 429', 1_000)) : Promise.resolve(),
     );
+    await new Promise((resolve) => setImmediate(resolve));
     const later = limiter.run(() => Promise.resolve(starts.push(time.now)));
     await time.settle();
-    await later;
-    assert.equal(starts[3], 1_000, 'the next request waited out the Retry-After');
+    await Promise.all([refusedOnce, later]);
+    assert.equal(sent, 2, 'the refused request was sent again');
+    assert.equal(
+      starts[3],
+      1_500,
+      'the next request waited out the Retry-After, then its place in the spread',
+    );
   });
 });
 
