@@ -55,7 +55,7 @@ export interface ListOptions {
 
 export interface Connector {
   readonly appId: string;
-  /** The application's request limits, where it declares any (connectors/request-limiter.ts). */
+  /** The application's request limits and waits asked for (connectors/request-limiter.ts). */
   readonly limiter?: RequestLimiter;
   /**
    * Creates the account, or adopts the existing one that is provably this person's, and makes it

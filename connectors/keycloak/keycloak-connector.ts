@@ -65,7 +65,7 @@ const LISTING_CURSOR = z.strictObject({
 export class KeycloakConnector implements Connector {
   readonly appId: string;
   private readonly http: KeycloakHttp;
-  readonly limiter: RequestLimiter | undefined;
+  readonly limiter: RequestLimiter;
 
   constructor(private readonly config: KeycloakApplicationConfig) {
     this.appId = config.id;

@@ -13,7 +13,7 @@ export interface KeycloakHttpOptions {
   clientSecret: string;
   timeoutMs: number;
   /** The application's request limits, shared by all of this process's calls to it. */
-  limiter?: RequestLimiter;
+  limiter: RequestLimiter;
 }
 
 export interface KeycloakResponse {
@@ -61,10 +61,8 @@ export class KeycloakHttp {
   }
 
   private send(method: string, path: string, body: unknown, token: string): Promise<Response> {
-    const limiter = this.options.limiter;
-    if (!limiter) return this.fetch(method, path, body, token);
     // The limiter sees a 429 or 503 with Retry-After as the error it would become.
-    return limiter.run(async () => {
+    return this.options.limiter.run(async () => {
       const response = await this.fetch(method, path, body, token);
       if (response.status === 429 || (response.status === 503 && response.headers.has('retry-after'))) {
         throw await this.failure(method, path, response);

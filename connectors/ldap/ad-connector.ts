@@ -51,7 +51,7 @@ export class ActiveDirectoryConnector implements Connector {
   /** Where sAMAccountName is unique: the whole domain, not only usersDn. */
   private readonly domainDn: string;
 
-  readonly limiter: RequestLimiter | undefined;
+  readonly limiter: RequestLimiter;
 
   constructor(private readonly config: LdapApplicationConfig) {
     this.appId = config.id;

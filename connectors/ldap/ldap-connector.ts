@@ -71,7 +71,7 @@ export class LdapConnector implements Connector {
    */
   private memberOfKept: boolean | undefined;
 
-  readonly limiter: RequestLimiter | undefined;
+  readonly limiter: RequestLimiter;
 
   constructor(private readonly config: LdapApplicationConfig) {
     this.appId = config.id;

@@ -20,15 +20,15 @@ export class LdapSession {
   constructor(
     private readonly config: SessionConfig,
     /** The directory's request limits, shared by all of this process's operations on it. */
-    private readonly limiter?: RequestLimiter,
+    private readonly limiter: RequestLimiter,
   ) {}
 
   /**
    * Runs one operation on the shared bound client and translates failures into connector errors;
-   * within the directory's limits, where it declares any.
+   * within the directory's limits (and its answers asking to wait).
    */
   run<T>(what: string, work: (client: Client) => Promise<T>): Promise<T> {
-    return this.limiter ? this.limiter.run(() => this.perform(what, work)) : this.perform(what, work);
+    return this.limiter.run(() => this.perform(what, work));
   }
 
   private async perform<T>(what: string, work: (client: Client) => Promise<T>): Promise<T> {

@@ -49,7 +49,7 @@ const ROLE_COLUMNS = `
 export class PostgresConnector implements Connector {
   readonly appId: string;
   private readonly pool: Pool;
-  readonly limiter: RequestLimiter | undefined;
+  readonly limiter: RequestLimiter;
 
   constructor(private readonly config: PostgresApplicationConfig) {
     this.appId = config.id;
@@ -300,9 +300,9 @@ export class PostgresConnector implements Connector {
     }
   }
 
-  /** One operation, within the server's limits where it declares any; failures translated. */
+  /** One operation, within the server's limits; failures translated. */
   private run<T>(what: string, work: () => Promise<T>): Promise<T> {
-    return this.limiter ? this.limiter.run(() => this.perform(what, work)) : this.perform(what, work);
+    return this.limiter.run(() => this.perform(what, work));
   }
 
   private async perform<T>(what: string, work: () => Promise<T>): Promise<T> {

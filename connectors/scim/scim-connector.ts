@@ -56,7 +56,7 @@ export class ScimConnector implements Connector {
    */
   private deletionKeepsMembers: boolean | undefined;
 
-  readonly limiter: RequestLimiter | undefined;
+  readonly limiter: RequestLimiter;
 
   constructor(private readonly config: ScimApplicationConfig) {
     this.appId = config.id;

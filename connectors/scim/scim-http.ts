@@ -74,7 +74,7 @@ export class ScimHttp {
     private readonly token: string,
     private readonly timeoutMs: number,
     /** The application's request limits, shared by all of this process's calls to it. */
-    private readonly limiter?: RequestLimiter,
+    private readonly limiter: RequestLimiter,
   ) {
     const url = new URL(baseUrl);
     this.basePath = url.pathname.replace(/\/+$/, '');
@@ -90,9 +90,7 @@ export class ScimHttp {
    * network failures throw TransientConnectorError; every other status throws ScimRequestError.
    */
   request(method: ScimMethod, path: string, options: ScimRequestOptions = {}): Promise<ScimResponse> {
-    return this.limiter
-      ? this.limiter.run(() => this.send(method, path, options))
-      : this.send(method, path, options);
+    return this.limiter.run(() => this.send(method, path, options));
   }
 
   private async send(method: ScimMethod, path: string, options: ScimRequestOptions): Promise<ScimResponse> {
