@@ -17,6 +17,18 @@ function testFiles(dir: string): string[] {
   });
 }
 
+/**
+ * Test files run side by side: most of a file's time is spent waiting on servers and timers, and the
+ * files keep apart by themselves (unique people, task queues and ports). JML_TEST_CONCURRENCY=1 runs
+ * them one at a time.
+ */
+function concurrency(): number {
+  const value = Number(process.env.JML_TEST_CONCURRENCY ?? 3);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error('JML_TEST_CONCURRENCY must be a whole number ≥ 1');
+  return value;
+}
+
 async function main(): Promise<number> {
   temporalCli();
   temporalTestServer();
@@ -45,7 +57,7 @@ async function main(): Promise<number> {
   try {
     const result = spawnSync(
       process.execPath,
-      ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
+      ['--import', 'tsx', '--test', `--test-concurrency=${concurrency()}`, '--test-reporter=spec', ...files],
       {
         cwd: PROJECT_ROOT,
         stdio: 'inherit',
