@@ -3,10 +3,12 @@
 // file with node:test, and stops both.
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { startPostgres } from './lib/postgres';
 import { startDevServer } from './lib/temporal-dev-server';
+import { writeWorkflowBundle } from './lib/workflow-bundle';
 import { PROJECT_ROOT, scim2ServerPath, temporalCli, temporalTestServer } from './lib/tools';
 
 function testFiles(dir: string): string[] {
@@ -18,12 +20,12 @@ function testFiles(dir: string): string[] {
 }
 
 /**
- * Test files run side by side: most of a file's time is spent waiting on servers and timers, and the
- * files keep apart by themselves (unique people, task queues and ports). JML_TEST_CONCURRENCY=1 runs
- * them one at a time.
+ * Test files run two at a time: much of a file's time is spent waiting on servers and timers, and
+ * the files keep apart by themselves (unique people, task queues and ports). More at once starves
+ * this machine's two cores (workflow tasks past their 5 s timeout). JML_TEST_CONCURRENCY sets it.
  */
 function concurrency(): number {
-  const value = Number(process.env.JML_TEST_CONCURRENCY ?? 3);
+  const value = Number(process.env.JML_TEST_CONCURRENCY ?? 2);
   if (!Number.isInteger(value) || value < 1)
     throw new Error('JML_TEST_CONCURRENCY must be a whole number ≥ 1');
   return value;
@@ -38,6 +40,8 @@ async function main(): Promise<number> {
     .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
     .sort();
   if (files.length === 0) throw new Error(`no test file matches ${filters.join(' ')}`);
+  const bundleDir = mkdtempSync(join(tmpdir(), 'jml-test-bundle-'));
+  const bundleFile = join(bundleDir, 'workflows.js');
   // Continue-as-new is suggested early here so that the tests exercise it. A closed workflow can be
   // deleted only once its close is acknowledged, which the server notes every 30 s by default; each
   // second here, so that the test deleting one waits seconds, not half a minute.
@@ -51,6 +55,8 @@ async function main(): Promise<number> {
       ],
     }),
     startPostgres(),
+    // Bundled once for the run rather than once in each test file that runs a worker.
+    writeWorkflowBundle(bundleFile),
   ]);
   const signingKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' });
   const evidenceUrl = `postgres://${evidenceDb.user}:${encodeURIComponent(evidenceDb.password)}@${evidenceDb.host}:${evidenceDb.port}/${evidenceDb.database}`;
@@ -66,12 +72,14 @@ async function main(): Promise<number> {
           JML_TEST_TEMPORAL_ADDRESS: server.address,
           JML_TEST_EVIDENCE_URL: evidenceUrl,
           JML_TEST_EVIDENCE_SIGNING_KEY: signingKey.toString(),
+          JML_TEST_WORKFLOW_BUNDLE: bundleFile,
         },
       },
     );
     return result.status ?? 1;
   } finally {
     await Promise.all([server.stop(), evidenceDb.stop()]);
+    rmSync(bundleDir, { recursive: true, force: true });
   }
 }
 

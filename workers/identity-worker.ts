@@ -20,6 +20,7 @@ import { identitySettingsOf } from './identity-settings';
 import { watchLimitShares } from './limit-shares';
 import { employmentMemoryOf } from '../evidence/employment-memory';
 import { applicationTaskQueues, isLimited } from '../domain/application-queues';
+import { eagerActivitySlots } from './eager-activities';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 
@@ -144,6 +145,7 @@ export async function createIdentityWorker(
   const main = await Worker.create({
     ...common,
     taskQueue: options.taskQueue,
+    maxEagerActivityReservationsPerWorkflowTask: eagerActivitySlots(options.config.applications.length),
     activities: {
       ...identityActivities,
       // A guard started before it had a queue of its own runs here.

@@ -99,6 +99,12 @@ export async function oneLeaverAtATime(
       local: false,
       count: options.people,
     });
+    const polled = await floor.run({
+      applications: options.applications,
+      local: false,
+      count: options.people,
+      eager: false,
+    });
     const local = await floor.run({ applications: options.applications, local: true, count: options.people });
     // jml's own shape: each application's deprovision reads back in the same call.
     const single = await floor.run({
@@ -112,6 +118,7 @@ export async function oneLeaverAtATime(
     const finished = stats(leaver);
     const scriptStats = stats(script);
     const floorStats = stats(regular.each);
+    const polledStats = stats(polled.each);
     const localStats = stats(local.each);
     const singleStats = stats(single.each);
     const a = actions.at(-1)!;
@@ -125,6 +132,7 @@ export async function oneLeaverAtATime(
     console.log(
       `  Temporal floor, no-op activities, 1 + 2 × ${options.applications}:      ${fmt(floorStats)}`,
     );
+    console.log(`  Temporal floor, same, no eager dispatch:          ${fmt(polledStats)}`);
     console.log(`  Temporal floor with local activities, same shape:  ${fmt(localStats)}`);
     console.log(
       `  Temporal floor of jml's shape, 1 + ${options.applications}:           ${fmt(singleStats)}`,

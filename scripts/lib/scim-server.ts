@@ -21,8 +21,8 @@ export async function startScimServer(options: { token: string; port?: number })
       '127.0.0.1',
       '--port',
       String(port),
-      '--bearer-token',
-      options.token,
+      // One argument with `=`: a token that starts with '-' would otherwise be read as an option.
+      `--bearer-token=${options.token}`,
     ],
     {
       env: { ...process.env, PYTHONPATH: scim2ServerPath(), PYTHONUNBUFFERED: '1' },

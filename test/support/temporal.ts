@@ -2,15 +2,9 @@
 // Everything runs encrypted, as in production, with the tests' payload key (encryption.ts).
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  type WorkflowBundle,
-} from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import type { LoadedConfig } from '../../config/load';
-import { FAILURE_CONVERTER_PATH } from '../../encryption/data-converter';
+import { bundleWorkflows, readWorkflowBundle } from '../../scripts/lib/workflow-bundle';
 import { createIdentityWorker } from '../../workers/identity-worker';
 import { openTestEvidenceStore } from './evidence';
 import { testDataConverter, useTestPayloadKey } from './encryption';
@@ -32,19 +26,12 @@ export function temporalAddress(): string {
 }
 
 let bundle: Promise<WorkflowBundle> | undefined;
-/** The workflow code, bundled once per test process. */
+/** The workflow code: the bundle `npm test` made for the run, or one made once for this test process. */
 export function workflowBundle(): Promise<WorkflowBundle> {
-  // With the failure converter the worker bundles in production, so workflow failures are encrypted too.
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: quietLogger,
-  });
+  const file = process.env.JML_TEST_WORKFLOW_BUNDLE;
+  bundle ??= file ? Promise.resolve(readWorkflowBundle(file)) : bundleWorkflows();
   return bundle;
 }
-
-const noop = () => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
 
 export interface TestWorker {
   client: Client;

@@ -102,7 +102,11 @@ void test('a drift finding removes what the plan does not justify, grants back w
   );
   assert.deepEqual(await memberOf(userId), ['staff'], 'read from the application itself');
 
-  const records = (await store.chainOf(person.id)).filter((r) => r.key.includes(`/${findingId}/`));
+  // The step's evidence is written once it has settled: wait for it rather than race it.
+  const records = await eventually('the finding on the record', async () => {
+    const found = (await store.chainOf(person.id)).filter((r) => r.key.includes(`/${findingId}/`));
+    return found.length >= 2 && found;
+  });
   assert.deepEqual(records.map((r) => r.kind).sort(), ['app-operation', 'read-back']);
   const operation = records.find((r) => r.kind === 'app-operation')!.body as Record<string, unknown>;
   assert.deepEqual(
