@@ -156,15 +156,15 @@ void describe('RequestLimiter', () => {
     assert.equal(underWay, 0);
   });
 
-  void test('an application without declared limits is never spaced or capped, but a 429 still holds its requests', async () => {
+  void test('an application without declared limits is not spaced or capped until it asks to wait, then paced at what it answered', async () => {
     assert.deepEqual(requestLimiterOf({}).limits, { rateLimit: undefined, maxConcurrency: undefined });
     assert.equal(requestLimiterOf({ rateLimit: 5 }).limits.rateLimit, 5);
     const time = manualClock();
-    // Held requests go out spread over the second after the wait: this one halfway through it.
-    const limiter = new RequestLimiter({}, { ...time.clock, random: () => 0.5 });
+    const limiter = new RequestLimiter({}, time.clock);
     const starts: number[] = [];
     await Promise.all([0, 1, 2].map(() => limiter.run(() => Promise.resolve(starts.push(time.now)))));
     assert.deepEqual(starts, [0, 0, 0], 'all at once');
+    assert.equal(limiter.learnedRate, undefined);
     let sent = 0;
     const refusedOnce = limiter.run(() =>
       sent++ === 0 ? Promise.reject(new TransientConnectorError('crm: 429', 1_000)) : Promise.resolve(),
@@ -174,11 +174,50 @@ void describe('RequestLimiter', () => {
     await time.settle();
     await Promise.all([refusedOnce, later]);
     assert.equal(sent, 2, 'the refused request was sent again');
+    // Three were answered in the second before the wait: three a second from now on.
+    assert.equal(limiter.learnedRate, 3);
     assert.equal(
-      starts[3],
-      1_500,
-      'the next request waited out the Retry-After, then its place in the spread',
+      Math.round(starts[3]!),
+      1_333,
+      'after the Retry-After and the refused request, one pace apart',
     );
+  });
+
+  void test('without a declared rate, the pace learned from its 429s settles near what the application serves', async () => {
+    // An application that serves 20 requests a second (a token bucket holding 4, as the benchmark's
+    // proxy does) and answers 429 with Retry-After: 1 beyond that; each request takes 50 ms. Forty
+    // calls keep it busy for two minutes.
+    const time = manualClock();
+    const limiter = new RequestLimiter({}, time.clock);
+    const R = 20;
+    const bucket = { tokens: 4, at: 0 };
+    const served: number[] = [];
+    const refused: number[] = [];
+    const request = async () => {
+      const now = time.now;
+      bucket.tokens = Math.min(4, bucket.tokens + ((now - bucket.at) * R) / 1000);
+      bucket.at = now;
+      const ok = bucket.tokens >= 1;
+      if (ok) bucket.tokens -= 1;
+      await time.clock.sleep(50);
+      if (!ok) {
+        refused.push(now);
+        throw new TransientConnectorError('crm: 429', 1_000);
+      }
+      served.push(now);
+    };
+    const END = 120_000;
+    const caller = async () => {
+      while (time.now < END) await limiter.run(request).catch(() => undefined);
+    };
+    const callers = Promise.all(Array.from({ length: 40 }, caller));
+    await time.settle();
+    await callers;
+    const after = (list: number[], from: number) => list.filter((t) => t >= from && t < END).length;
+    const share = after(served, 20_000) / (((END - 20_000) / 1000) * R);
+    assert.ok(share >= 0.9, `served ${(share * 100).toFixed(1)}% of what the application allows`);
+    const refusals = after(refused, 20_000);
+    assert.ok(refusals <= 20, `${refusals} refused after the first 20 s (${refused.length} in all)`);
   });
 });
 
