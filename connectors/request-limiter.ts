@@ -5,8 +5,8 @@
 // holds every call to the application until then, not only the one that got it; the request that got
 // it is sent again once the wait is over (a few times, for short waits), so the rest of its call is
 // not thrown away and tried again from the start. An application that declares no rate is paced from
-// its first wait on, at a rate learned from its answers (as LEARNING_STEP_MS describes), so that a burst settles
-// near what it serves instead of being refused again and again.
+// its first wait on, at a rate learned from its answers (as LEARNING_STEP_MS describes), so that a
+// burst settles near what it serves instead of being refused again and again.
 import { TransientConnectorError } from './errors';
 
 export interface RequestLimits {
@@ -183,7 +183,13 @@ export class RequestLimiter {
           await this.clock.sleep(at - now);
           continue;
         }
-        if (rate !== undefined) this.nextStart = now + 1000 / rate;
+        if (rate !== undefined) {
+          // The instant this request was due; a timer that fired late by less than an interval does
+          // not push the ones after it back, so the pace does not drift below the rate.
+          const interval = 1000 / rate;
+          const due = Math.max(this.nextStart, this.pausedUntil);
+          this.nextStart = (due > now - interval ? due : now) + interval;
+        }
         this.waiting.shift()!();
       }
     } finally {
