@@ -1,6 +1,6 @@
 // The test run: installs missing tools, starts one shared headless Temporal dev server and one shared
-// PostgreSQL for the evidence the workflows write (with a signing key for the run), runs every test
-// file with node:test, and stops both.
+// PostgreSQL for the evidence the workflows write (with a signing key for the run), bundles the
+// workflow code once, runs every test file with node:test (a few at a time), and stops both.
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
