@@ -9,7 +9,8 @@ import {
 import { HttpError } from './http-error';
 
 // gRPC status codes (@grpc/grpc-js `status`): the server cannot be reached, or did not answer in time;
-// or it refuses a query because no worker polls the workflow's task queue.
+// or it refuses a query because no worker polls the workflow's task queue; or the call was cancelled.
+const CANCELLED = 1;
 const DEADLINE_EXCEEDED = 4;
 const FAILED_PRECONDITION = 9;
 const UNAVAILABLE = 14;
@@ -58,12 +59,23 @@ export function temporalUnavailable(deadlineMs: number): HttpError {
   );
 }
 
+/** A call the client cancelled: it does so when the deadline passes while it waits to retry. */
+function isCancelled(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (isGrpcServiceError(e) && Number(e.code) === CANCELLED) return true;
+  }
+  return false;
+}
+
 /** Runs the route's Temporal calls under one deadline; unreachable (or no worker) becomes a 503. */
 export async function withTemporal<T>(client: Client, deadlineMs: number, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
   try {
-    return await client.withDeadline(Date.now() + deadlineMs, fn);
+    return await client.withDeadline(deadline, fn);
   } catch (error) {
-    if (isTemporalUnavailable(error)) throw temporalUnavailable(deadlineMs);
+    // An overloaded server whose answer did not come within the deadline is unavailable too.
+    const cancelledByDeadline = isCancelled(error) && Date.now() >= deadline;
+    if (isTemporalUnavailable(error) || cancelledByDeadline) throw temporalUnavailable(deadlineMs);
     if (isWorkerMissing(error)) throw workerUnavailable();
     throw error;
   }

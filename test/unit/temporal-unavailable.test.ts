@@ -6,7 +6,9 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
-import { isTemporalUnavailable, isWorkerMissing } from '../../api/temporal-unavailable';
+import type { Client } from '@temporalio/client';
+import { HttpError } from '../../api/http-error';
+import { isTemporalUnavailable, isWorkerMissing, withTemporal } from '../../api/temporal-unavailable';
 
 /** An error shaped as @grpc/grpc-js raises them. */
 function grpcError(code: number, details: string): Error {
@@ -37,4 +39,19 @@ void test('a query no worker can answer is told apart from other refusals', () =
   assert.equal(isWorkerMissing(new ServiceError('Failed to query Workflow', { cause: noPoller })), true);
   assert.equal(isWorkerMissing(grpcError(9, 'workflow is not running')), false);
   assert.equal(isWorkerMissing(grpcError(14, 'no poller')), false);
+});
+
+void test('a call cancelled once the deadline has passed is unavailable (503); one cancelled before it is not', async () => {
+  const client = {
+    withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
+  } as unknown as Client;
+  const cancelled = () =>
+    new ServiceError('Failed to query Workflow', { cause: grpcError(1, 'Call cancelled') });
+  const late = withTemporal(client, 1, async () => {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    throw cancelled();
+  });
+  await assert.rejects(late, (error: unknown) => error instanceof HttpError && error.status === 503);
+  const early = withTemporal(client, 60_000, () => Promise.reject(cancelled()));
+  await assert.rejects(early, (error: unknown) => error instanceof ServiceError);
 });
