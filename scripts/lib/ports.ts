@@ -1,8 +1,35 @@
 // Free loopback ports and waiting for a server to accept connections.
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { StartRefused } from './run-record';
 
-export function freePort(): Promise<number> {
+/** The lowest port the kernel hands out to bind(0) and to outgoing connections (Linux's default if unknown). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+const LOWEST_PICKED = 10_000;
+
+/**
+ * A free loopback port for a server started next, picked at random below the ephemeral range: one
+ * the kernel chose for bind(0) could be handed to another program's bind(0) or outgoing connection
+ * before our server binds it, and waiting for the port would then meet that program instead.
+ */
+export async function freePort(): Promise<number> {
+  const highest = Math.min(ephemeralLow(), 65_536) - 1;
+  for (let attempt = 0; attempt < 50 && highest > LOWEST_PICKED; attempt++) {
+    try {
+      return await listenOnce(randomInt(LOWEST_PICKED, highest + 1));
+    } catch (error) {
+      if (!['EADDRINUSE', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    }
+  }
   return listenOnce(0);
 }
 
