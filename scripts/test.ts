@@ -1,6 +1,6 @@
 // The test run: installs missing tools, starts one shared headless Temporal dev server and one shared
 // PostgreSQL for the evidence the workflows write (with a signing key for the run), bundles the
-// workflow code once, runs every test file with node:test (a few at a time), and stops both.
+// workflow code once, runs every test file with node:test, and stops both.
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -20,12 +20,13 @@ function testFiles(dir: string): string[] {
 }
 
 /**
- * Test files run two at a time: much of a file's time is spent waiting on servers and timers, and
- * the files keep apart by themselves (unique people, task queues and ports). More at once starves
- * this machine's two cores (workflow tasks past their 5 s timeout). JML_TEST_CONCURRENCY sets it.
+ * How many test files run at once (JML_TEST_CONCURRENCY, default 1). The files keep apart by
+ * themselves (unique people, task queues and ports), and two at a time take about a third less time
+ * on two cores, but under that load tests of `npm start` being killed have seen its servers already
+ * gone, or a port taken, so one at a time stays the default.
  */
 function concurrency(): number {
-  const value = Number(process.env.JML_TEST_CONCURRENCY ?? 2);
+  const value = Number(process.env.JML_TEST_CONCURRENCY ?? 1);
   if (!Number.isInteger(value) || value < 1)
     throw new Error('JML_TEST_CONCURRENCY must be a whole number ≥ 1');
   return value;
