@@ -18,23 +18,29 @@ const UNAVAILABLE = 14;
 /** Seconds a sender should wait before trying again. */
 export const RETRY_AFTER_SECONDS = 5;
 
-export function isTemporalUnavailable(error: unknown): boolean {
-  // The client wraps gRPC errors (ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError): follow causes.
+/** Whether the error or one of its causes holds: the client wraps gRPC errors (ServiceError, …). */
+function someCause(error: unknown, holds: (e: Error) => boolean): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
-    if (isGrpcServiceError(e) && [UNAVAILABLE, DEADLINE_EXCEEDED].includes(Number(e.code))) return true;
+    if (holds(e)) return true;
   }
   return false;
 }
 
+export function isTemporalUnavailable(error: unknown): boolean {
+  return someCause(
+    error,
+    (e) =>
+      e instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+      (isGrpcServiceError(e) && [UNAVAILABLE, DEADLINE_EXCEEDED].includes(Number(e.code))),
+  );
+}
+
 /** A query Temporal cannot deliver because no worker polls the task queue (the worker is down). */
 export function isWorkerMissing(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (isGrpcServiceError(e) && Number(e.code) === FAILED_PRECONDITION && /no poller/i.test(e.details)) {
-      return true;
-    }
-  }
-  return false;
+  return someCause(
+    error,
+    (e) => isGrpcServiceError(e) && Number(e.code) === FAILED_PRECONDITION && /no poller/i.test(e.details),
+  );
 }
 
 export function workerUnavailable(): HttpError {
@@ -61,10 +67,7 @@ export function temporalUnavailable(deadlineMs: number): HttpError {
 
 /** A call the client cancelled: it does so when the deadline passes while it waits to retry. */
 function isCancelled(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (isGrpcServiceError(e) && Number(e.code) === CANCELLED) return true;
-  }
-  return false;
+  return someCause(error, (e) => isGrpcServiceError(e) && Number(e.code) === CANCELLED);
 }
 
 /** Runs the route's Temporal calls under one deadline; unreachable (or no worker) becomes a 503. */
